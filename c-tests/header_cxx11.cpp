@@ -1,0 +1,2 @@
+#include "extism.h"
+#include "extism.h"

@@ -1,0 +1,89 @@
+;; start: a main module exporting _start (calling _start makes the host rebuild the
+;; instance, and empty vars, before the next call).
+;; Imports: extism:host/env alloc, store_u8, output_set, length, var_get, var_set.
+;; Exports:
+;;   _start    () -> ()    increments a global counter (0 in a fresh instance) and
+;;                         stores it in decimal in var "runs".
+;;   get_runs  () -> i32   outputs var "runs", or "none" if unset; returns 0.
+;;   count     () -> i32   increments the same counter and outputs it in decimal
+;;                         ("1" in a fresh instance); returns 0.
+(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+  (import "extism:host/env" "var_get" (func $var_get (param i64) (result i64)))
+  (import "extism:host/env" "var_set" (func $var_set (param i64 i64)))
+  (memory 1)
+  (global $counter (mut i64) (i64.const 0))
+  (data (i32.const 0x100) "runs")
+  (data (i32.const 0x110) "none")
+  ;; Copies len bytes at ptr of this module's memory into a new Extism block (0 if len is 0).
+  (func $block (param $ptr i32) (param $len i32) (result i64)
+    (local $h i64) (local $i i32)
+    (if (i32.eqz (local.get $len)) (then (return (i64.const 0))))
+    (local.set $h (call $alloc (i64.extend_i32_u (local.get $len))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (call $store_u8
+          (i64.add (local.get $h) (i64.extend_i32_u (local.get $i)))
+          (i32.load8_u (i32.add (local.get $ptr) (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $h))
+
+  ;; Sets the output to len bytes at ptr of this module's memory.
+  (func $output (param $ptr i32) (param $len i32)
+    (call $output_set
+      (call $block (local.get $ptr) (local.get $len))
+      (i64.extend_i32_u (local.get $len))))
+
+  ;; Writes v in decimal (with '-' if negative) at dst; returns the length.
+  (func $fmt (param $v i64) (param $dst i32) (result i32)
+    (local $u i64) (local $t i64) (local $neg i32) (local $n i32) (local $p i32)
+    (local.set $u (local.get $v))
+    (if (i64.lt_s (local.get $v) (i64.const 0))
+      (then
+        (local.set $neg (i32.const 1))
+        (i32.store8 (local.get $dst) (i32.const 0x2d))
+        (local.set $u (i64.sub (i64.const 0) (local.get $v)))))
+    (local.set $n (i32.const 1))
+    (local.set $t (i64.div_u (local.get $u) (i64.const 10)))
+    (block $counted
+      (loop $count
+        (br_if $counted (i64.eqz (local.get $t)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (local.set $t (i64.div_u (local.get $t) (i64.const 10)))
+        (br $count)))
+    (local.set $p (i32.add (i32.add (local.get $dst) (local.get $neg)) (local.get $n)))
+    (loop $digit
+      (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+      (i32.store8 (local.get $p)
+        (i32.add (i32.const 0x30) (i32.wrap_i64 (i64.rem_u (local.get $u) (i64.const 10)))))
+      (local.set $u (i64.div_u (local.get $u) (i64.const 10)))
+      (br_if $digit (i64.ne (local.get $u) (i64.const 0))))
+    (i32.add (local.get $neg) (local.get $n)))
+
+  ;; Sets the output to v in decimal (formatted in the scratch area at 0x10).
+  (func $output_i64 (param $v i64)
+    (call $output (i32.const 0x10) (call $fmt (local.get $v) (i32.const 0x10))))
+
+  (func (export "_start")
+    (global.set $counter (i64.add (global.get $counter) (i64.const 1)))
+    (call $var_set
+      (call $block (i32.const 0x100) (i32.const 4))
+      (call $block (i32.const 0x40) (call $fmt (global.get $counter) (i32.const 0x40)))))
+
+  (func (export "get_runs") (result i32)
+    (local $v i64)
+    (local.set $v (call $var_get (call $block (i32.const 0x100) (i32.const 4))))
+    (if (i64.eqz (local.get $v))
+      (then (call $output (i32.const 0x110) (i32.const 4)))
+      (else (call $output_set (local.get $v) (call $length (local.get $v)))))
+    (i32.const 0))
+
+  (func (export "count") (result i32)
+    (global.set $counter (i64.add (global.get $counter) (i64.const 1)))
+    (call $output_i64 (global.get $counter))
+    (i32.const 0)))

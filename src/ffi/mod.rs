@@ -1,0 +1,196 @@
+//! The C API: a thin layer over the core that checks pointers, converts arguments, catches
+//! panics and maps results to the reference's sentinel values (STYLE.md §3).
+//!
+//! Every exported body runs inside [`ffi_boundary!`]; a panic or a NULL argument yields the
+//! return type's [`Fallback`]: NULL, `false`, `-1`, `0` or nothing.
+
+use std::ffi::{c_char, CStr, CString};
+use std::sync::Mutex;
+
+use crate::error::Error;
+
+pub mod cancel;
+pub mod compiled;
+pub mod current_plugin;
+pub mod function;
+pub mod plugin;
+pub mod version;
+
+/// Unsigned 64-bit size, as in the reference header.
+pub type ExtismSize = u64;
+
+/// Offset of a block in Extism memory; 0 means none.
+pub type ExtismMemoryHandle = u64;
+
+/// What an exported function returns after a panic or a NULL argument.
+pub(crate) trait Fallback {
+    fn fallback() -> Self;
+}
+
+impl<T> Fallback for *mut T {
+    fn fallback() -> Self {
+        std::ptr::null_mut()
+    }
+}
+
+impl<T> Fallback for *const T {
+    fn fallback() -> Self {
+        std::ptr::null()
+    }
+}
+
+impl Fallback for bool {
+    fn fallback() -> Self {
+        false
+    }
+}
+
+impl Fallback for i32 {
+    fn fallback() -> Self {
+        -1
+    }
+}
+
+impl Fallback for u64 {
+    fn fallback() -> Self {
+        0
+    }
+}
+
+impl Fallback for () {
+    fn fallback() -> Self {}
+}
+
+/// Runs an exported body; a panic becomes the return type's fallback value.
+macro_rules! ffi_boundary {
+    ($($body:tt)*) => {
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| { $($body)* })) {
+            Ok(value) => value,
+            Err(_) => $crate::ffi::Fallback::fallback(),
+        }
+    };
+}
+pub(crate) use ffi_boundary;
+
+/// Borrows `*ptr`, or returns the fallback when `ptr` is NULL.
+macro_rules! try_ref {
+    ($ptr:expr) => {{
+        // SAFETY: callers pass either NULL or a pointer obtained from this library that has
+        // not been freed, as each function's `# Safety` section requires.
+        match unsafe { $ptr.as_ref() } {
+            Some(value) => value,
+            None => return $crate::ffi::Fallback::fallback(),
+        }
+    }};
+}
+pub(crate) use try_ref;
+
+/// Reads a NUL-terminated UTF-8 string, or returns the fallback when `ptr` is NULL or the
+/// text is not UTF-8.
+macro_rules! try_str {
+    ($ptr:expr) => {{
+        match $crate::ffi::c_str($ptr) {
+            Some(Ok(text)) => text,
+            _ => return $crate::ffi::Fallback::fallback(),
+        }
+    }};
+}
+pub(crate) use try_str;
+
+/// A C string as UTF-8: `None` for NULL, `Some(Err)` for invalid UTF-8.
+pub(crate) fn c_str<'a>(ptr: *const c_char) -> Option<Result<&'a str, Error>> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: a non-NULL string argument must be NUL-terminated and live for the call.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    Some(text.to_str().map_err(|e| Error::msg(e.to_string())))
+}
+
+/// `(ptr, len)` as a slice: empty when `len` is 0 whatever `ptr` is, an error for NULL with a
+/// non-zero length or a length that does not fit in memory.
+pub(crate) fn slice<'a>(ptr: *const u8, len: ExtismSize) -> Result<&'a [u8], Error> {
+    let len = usize::try_from(len).map_err(|_| Error::msg("length does not fit in memory"))?;
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(Error::msg("Cannot pass null pointer"));
+    }
+    // SAFETY: the caller guarantees `len` readable bytes at a non-NULL `ptr` for the call.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// `text` as a C string, with interior NUL bytes escaped so that building it cannot fail.
+pub(crate) fn to_c_string(text: &str) -> CString {
+    let escaped = text.replace('\0', "\\0");
+    CString::new(escaped).unwrap_or_default()
+}
+
+/// Writes `err` to the `errmsg` out-parameter when it is not NULL. The string is freed with
+/// `extism_plugin_new_error_free`.
+pub(crate) fn set_errmsg(errmsg: *mut *mut c_char, err: &Error) {
+    if errmsg.is_null() {
+        return;
+    }
+    // SAFETY: a non-NULL errmsg points to a writable `char *`.
+    unsafe { errmsg.write(to_c_string(err.message()).into_raw()) };
+}
+
+/// A string owned by a handle, replaced on each query, so that the pointer handed to C stays
+/// valid until the next query.
+#[derive(Debug, Default)]
+pub(crate) struct CStringSlot(Mutex<Option<CString>>);
+
+impl CStringSlot {
+    /// Stores `text` (or nothing) and returns a pointer to it (or NULL).
+    pub(crate) fn set(&self, text: Option<&str>) -> *const c_char {
+        let Ok(mut slot) = self.0.lock() else {
+            return std::ptr::null();
+        };
+        *slot = text.map(to_c_string);
+        slot.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panics() -> i32 {
+        ffi_boundary! {
+            if std::hint::black_box(true) {
+                panic!("boom");
+            }
+            7
+        }
+    }
+
+    #[test]
+    fn panic_inside_boundary_returns_the_fallback() {
+        assert_eq!(panics(), -1);
+        let ptr: *mut u8 = ffi_boundary! { panic!("boom") };
+        assert!(ptr.is_null());
+    }
+
+    #[test]
+    fn slices_follow_the_length() {
+        assert_eq!(slice(std::ptr::null(), 0).unwrap(), b"");
+        assert!(slice(std::ptr::null(), 3).is_err());
+        let data = [1u8, 2, 3];
+        assert_eq!(slice(data.as_ptr(), 2).unwrap(), &[1, 2]);
+    }
+
+    #[test]
+    fn c_strings_escape_nul_and_errmsg_is_optional() {
+        assert_eq!(to_c_string("a\0b").to_str().unwrap(), "a\\0b");
+        set_errmsg(std::ptr::null_mut(), &Error::msg("ignored"));
+        let mut out: *mut c_char = std::ptr::null_mut();
+        set_errmsg(&mut out, &Error::msg("bad"));
+        // SAFETY: set_errmsg wrote a CString made by into_raw.
+        let back = unsafe { CString::from_raw(out) };
+        assert_eq!(back.to_str().unwrap(), "bad");
+        assert!(c_str(std::ptr::null()).is_none());
+        assert!(c_str(c"\xff".as_ptr()).unwrap().is_err());
+    }
+}

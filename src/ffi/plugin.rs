@@ -1,0 +1,360 @@
+//! Plugin creation, calls, output and errors: `extism_plugin_*`.
+
+use std::collections::BTreeMap;
+use std::ffi::{c_char, c_void, CString};
+
+use super::cancel::ExtismCancelHandle;
+use super::function::{take_functions, ExtismFunction};
+use super::{c_str, ffi_boundary, set_errmsg, slice, try_ref, CStringSlot, ExtismSize};
+use crate::error::{Error, Result};
+use crate::plugin::{Plugin, PluginBuilder};
+
+/// Prefix of every `extism_plugin_new*` and `extism_compiled_plugin_new*` failure.
+pub(crate) const COMPILE_PREFIX: &str = "Unable to compile Extism plugin: ";
+/// Prefix of `extism_plugin_new_from_compiled` failures.
+pub(crate) const CREATE_PREFIX: &str = "Unable to create Extism plugin: ";
+
+/// A plugin. Created by `extism_plugin_new*`, freed by `extism_plugin_free`.
+pub struct ExtismPlugin {
+    pub(crate) plugin: Plugin,
+    pub(crate) cancel: ExtismCancelHandle,
+    error: CStringSlot,
+}
+
+impl ExtismPlugin {
+    pub(crate) fn boxed(plugin: Plugin) -> *mut ExtismPlugin {
+        let cancel = ExtismCancelHandle {
+            handle: plugin.cancel_handle(),
+        };
+        Box::into_raw(Box::new(ExtismPlugin {
+            plugin,
+            cancel,
+            error: CStringSlot::default(),
+        }))
+    }
+}
+
+/// Reads the wasm argument and the function array shared by the constructors. Function-array
+/// errors carry no prefix; everything else gets `prefix`.
+pub(crate) fn builder(
+    wasm: *const u8,
+    wasm_size: ExtismSize,
+    functions: *const *const ExtismFunction,
+    n_functions: ExtismSize,
+    with_wasi: bool,
+) -> Result<PluginBuilder> {
+    if wasm.is_null() {
+        return Err(Error::msg("Cannot pass null pointer").prefixed(COMPILE_PREFIX));
+    }
+    let bytes = slice(wasm, wasm_size).map_err(|e| e.prefixed(COMPILE_PREFIX))?;
+    let functions = take_functions(functions, n_functions)?;
+    Ok(PluginBuilder::new(bytes)
+        .with_functions(functions)
+        .with_wasi(with_wasi))
+}
+
+fn new_plugin(builder: Result<PluginBuilder>, errmsg: *mut *mut c_char) -> *mut ExtismPlugin {
+    let plugin = builder.and_then(|b| b.build().map_err(|e| e.prefixed(COMPILE_PREFIX)));
+    match plugin {
+        Ok(plugin) => ExtismPlugin::boxed(plugin),
+        Err(err) => {
+            set_errmsg(errmsg, &err);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// Compiles and links `wasm` (a wasm binary, WAT text, or a TOML/JSON manifest; copied, so the
+/// caller may free it afterwards) and returns a new plugin, freed with `extism_plugin_free`.
+/// Each function of `functions` (an array of `n_functions` pointers, or NULL for none) is
+/// moved into the plugin; the wrappers must still be freed with `extism_function_free`.
+/// `with_wasi` enables WASI preview1.
+///
+/// On failure returns NULL and, when `errmsg` is not NULL, stores a message in `*errmsg`
+/// ("Unable to compile Extism plugin: <cause>", or "Cannot pass null pointer" / "Function
+/// cannot be registered with multiple different Plugins" for a bad function array), to be
+/// freed with `extism_plugin_new_error_free`. `*errmsg` is untouched on success.
+/// Thread-safe.
+///
+/// # Safety
+/// `wasm` points to `wasm_size` readable bytes; `functions` is NULL or points to
+/// `n_functions` pointers, each NULL or a live `ExtismFunction`; `errmsg` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_new(
+    wasm: *const u8,
+    wasm_size: ExtismSize,
+    functions: *mut *const ExtismFunction,
+    n_functions: ExtismSize,
+    with_wasi: bool,
+    errmsg: *mut *mut c_char,
+) -> *mut ExtismPlugin {
+    ffi_boundary! {
+        new_plugin(builder(wasm, wasm_size, functions, n_functions, with_wasi), errmsg)
+    }
+}
+
+/// Like `extism_plugin_new`, with a per-call budget of `fuel_limit` units (about one per wasm
+/// instruction), refilled at the start of every call. A call that runs out fails with -1 and
+/// "plugin ran out of fuel". Compile failures are prefixed "Unable to compile Extism plugin:
+/// ", link failures "Unable to create Extism plugin: ". Thread-safe.
+///
+/// # Safety
+/// As for `extism_plugin_new`.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_new_with_fuel_limit(
+    wasm: *const u8,
+    wasm_size: ExtismSize,
+    functions: *mut *const ExtismFunction,
+    n_functions: ExtismSize,
+    with_wasi: bool,
+    fuel_limit: u64,
+    errmsg: *mut *mut c_char,
+) -> *mut ExtismPlugin {
+    ffi_boundary! {
+        let plugin = builder(wasm, wasm_size, functions, n_functions, with_wasi).and_then(|b| {
+            let compiled = b
+                .with_fuel_limit(fuel_limit)
+                .compile()
+                .map_err(|e| e.prefixed(COMPILE_PREFIX))?;
+            compiled.instantiate().map_err(|e| e.prefixed(CREATE_PREFIX))
+        });
+        match plugin {
+            Ok(plugin) => ExtismPlugin::boxed(plugin),
+            Err(err) => {
+                set_errmsg(errmsg, &err);
+                std::ptr::null_mut()
+            }
+        }
+    }
+}
+
+/// Frees an `errmsg` written by any constructor. NULL is a no-op. Never pass the result of
+/// `extism_plugin_error`, and never free an errmsg with libc `free`.
+///
+/// # Safety
+/// `err` is NULL or an errmsg from this library that has not been freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_new_error_free(err: *mut c_char) {
+    ffi_boundary! {
+        if !err.is_null() {
+            // SAFETY: errmsg strings are made by `CString::into_raw` in `set_errmsg`.
+            drop(unsafe { CString::from_raw(err) });
+        }
+    }
+}
+
+/// Frees a plugin: its store, instances, and its references to host functions (which may run
+/// their `free_user_data`). NULL is a no-op. Must not race with a call on the same plugin;
+/// the plugin's cancel handle, output and error pointers become invalid.
+///
+/// # Safety
+/// `plugin` is NULL or a plugin from `extism_plugin_new*` that has not been freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_free(plugin: *mut ExtismPlugin) {
+    ffi_boundary! {
+        if !plugin.is_null() {
+            // SAFETY: plugins are made by `Box::into_raw` and freed once, by this function.
+            drop(unsafe { Box::from_raw(plugin) });
+        }
+    }
+}
+
+/// Calls `func_name` with `data[0..data_len)` as input (copied; `data` may be NULL only when
+/// `data_len` is 0). Returns `EXTISM_SUCCESS` (0), the export's i32 result, 134 for a trap,
+/// timeout or cancellation, a WASI exit code, or -1 for a host-side failure (NULL plugin,
+/// unknown function, host-function error, out of fuel, oom). The error text is in
+/// `extism_plugin_error(plugin)` (it can be set even when the result is 0); the output stays
+/// valid until the next call, reset or free. Calls on one plugin from several threads are
+/// serialised; a call from one of the plugin's own host functions fails with -1 ("cannot make
+/// reentrant calls into plugin") instead of deadlocking.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin; `func_name` is NULL or a NUL-terminated string; `data`
+/// points to `data_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_call(
+    plugin: *mut ExtismPlugin,
+    func_name: *const c_char,
+    data: *const u8,
+    data_len: ExtismSize,
+) -> i32 {
+    ffi_boundary! {
+        // SAFETY: same contract as this function's.
+        unsafe {
+            extism_plugin_call_with_host_context(plugin, func_name, data, data_len, std::ptr::null_mut())
+        }
+    }
+}
+
+/// Like `extism_plugin_call`; host functions read `host_context` with
+/// `extism_current_plugin_host_context` during this call only. The pointer is passed
+/// through unchanged and must outlive the call.
+///
+/// # Safety
+/// As for `extism_plugin_call`.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_call_with_host_context(
+    plugin: *mut ExtismPlugin,
+    func_name: *const c_char,
+    data: *const u8,
+    data_len: ExtismSize,
+    host_context: *mut c_void,
+) -> i32 {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        let name = match c_str(func_name) {
+            Some(Ok(name)) => name,
+            Some(Err(err)) => return plugin.plugin.record_failure(err.message()),
+            None => return plugin.plugin.record_failure("Cannot pass null pointer as function name"),
+        };
+        let input = match slice(data, data_len) {
+            Ok(input) => input,
+            Err(err) => return plugin.plugin.record_failure(err.message()),
+        };
+        plugin.plugin.call_with_context(name, input, host_context as usize).rc
+    }
+}
+
+/// The error of the last call on `plugin`, or NULL when it had none (or for NULL `plugin`).
+/// If the guest set an error, this is its message; otherwise the host-side cause. Owned by
+/// the plugin and valid until the next call, config, function_exists, error query, reset or
+/// free on that plugin; never freed by the caller. Does not block on a running call, and may
+/// be called from the plugin's own host functions.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_error(plugin: *mut ExtismPlugin) -> *const c_char {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        plugin.error.set(plugin.plugin.error().as_deref())
+    }
+}
+
+/// Deprecated alias of `extism_plugin_error`, with the same contract.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin.
+#[no_mangle]
+pub unsafe extern "C" fn extism_error(plugin: *mut ExtismPlugin) -> *const c_char {
+    // SAFETY: same contract.
+    ffi_boundary! { unsafe { extism_plugin_error(plugin) } }
+}
+
+/// Length in bytes of the output set by the last call; 0 if none (or NULL `plugin`). Does not
+/// block on a running call.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_output_length(plugin: *mut ExtismPlugin) -> ExtismSize {
+    ffi_boundary! {
+        try_ref!(plugin).plugin.output_raw().1 as ExtismSize
+    }
+}
+
+/// Pointer to the last call's output inside the plugin's memory; nothing is copied. Never NULL
+/// for a live plugin, even without output. Valid until the next call, reset or free of the
+/// plugin; never freed by the caller. NULL `plugin` gives NULL.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_output_data(plugin: *mut ExtismPlugin) -> *const u8 {
+    ffi_boundary! {
+        try_ref!(plugin).plugin.output_raw().0
+    }
+}
+
+/// True if the plugin's main module exports `func_name` as `() -> ()` or `() -> i32`. False
+/// for NULL arguments or a name that is not UTF-8. Clears the plugin's error. Thread-safe.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin; `func_name` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_function_exists(
+    plugin: *mut ExtismPlugin,
+    func_name: *const c_char,
+) -> bool {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        plugin.plugin.clear_error();
+        let Some(Ok(name)) = c_str(func_name) else {
+            return false;
+        };
+        plugin.plugin.function_exists(name)
+    }
+}
+
+/// Merges `json` (a JSON object of string keys to a string, which sets the key, or `null`,
+/// which removes it; `json_size` bytes, copied) into the plugin's config. Returns true and
+/// clears the plugin error on success; false for NULL arguments or input of another shape.
+/// The next `config_get` sees the change, and it survives store rebuilds. Does not block on
+/// a running call.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin; `json` points to `json_size` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_config(
+    plugin: *mut ExtismPlugin,
+    json: *const u8,
+    json_size: ExtismSize,
+) -> bool {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        if json.is_null() {
+            return false;
+        }
+        let Ok(json) = slice(json, json_size) else {
+            return false;
+        };
+        let Ok(changes) = serde_json::from_slice::<BTreeMap<String, Option<String>>>(json) else {
+            return false;
+        };
+        if plugin.plugin.update_config(changes).is_err() {
+            return false;
+        }
+        plugin.plugin.clear_error();
+        true
+    }
+}
+
+/// The plugin's id: a pointer to the 16 raw bytes of a random UUIDv4, fixed for the plugin's
+/// life and used as `plugin=` in log lines. Owned by the plugin, valid until
+/// `extism_plugin_free`. NULL `plugin` gives NULL.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_id(plugin: *mut ExtismPlugin) -> *const u8 {
+    ffi_boundary! {
+        try_ref!(plugin).plugin.id().as_ptr()
+    }
+}
+
+/// Releases all of the plugin's Extism memory: every handle becomes invalid and the input,
+/// output and guest error are cleared. The module's own memory, globals and vars are kept.
+/// Returns true on success, false for NULL or when called from one of the plugin's own host
+/// functions. Blocks while another thread is in a call on the plugin.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_reset(plugin: *mut ExtismPlugin) -> bool {
+    ffi_boundary! {
+        try_ref!(plugin).plugin.reset().is_ok()
+    }
+}
+
+/// Makes the guest's `http_headers` return the response headers of its last request. The
+/// setting survives store rebuilds. NULL is a no-op. Thread-safe.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_allow_http_response_headers(plugin: *mut ExtismPlugin) {
+    ffi_boundary! {
+        try_ref!(plugin).plugin.allow_http_response_headers()
+    }
+}

@@ -1,0 +1,438 @@
+//! Linking: how every import of every module is satisfied (ABI.md §6), and instantiation of
+//! the modules of one store.
+//!
+//! The plan is computed once per compiled plugin and reused by every plugin and store made
+//! from it. Creating a store then only instantiates the kernel (pre-linked) and the reactor
+//! modules; main is instantiated right before its first call.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use wasmtime::{
+    AsContextMut, Extern, ExternType, Func, FuncType, ImportType, Instance, Linker, Module,
+    ModuleExport, Store,
+};
+
+use crate::engine::Runtime;
+use crate::error::{Error, Result};
+use crate::host_fn::Function;
+use crate::kernel::{KernelInstance, ENV_FUNCTIONS};
+use crate::store::{PluginShared, Settings, StoreData};
+
+/// The import module of the Extism kernel.
+pub(crate) const ENV: &str = "extism:host/env";
+
+const UPDATE_NOTE: &str = "Note: This may indicate that the PDK that was used to build this \
+plugin has additional features that aren't available in this version of the SDK, try updating \
+the SDK to the latest version.";
+
+/// A compiled plugin: modules, settings, host functions, and the link plan.
+pub(crate) struct Program {
+    pub(crate) runtime: &'static Runtime,
+    pub(crate) modules: Vec<NamedModule>,
+    pub(crate) main: usize,
+    pub(crate) settings: Arc<Settings>,
+    /// WASI and user host functions; store-independent.
+    linker: Linker<StoreData>,
+    /// User functions by (namespace, name), to tell them apart from WASI in `extism:host/env`.
+    user_functions: BTreeMap<(String, String), ()>,
+    plan: OnceLock<Result<Arc<Plan>>>,
+}
+
+/// A module and the name other modules import it by.
+pub(crate) struct NamedModule {
+    pub(crate) name: String,
+    pub(crate) module: Module,
+    /// Exports `_start` and is not main: every call into it gets a fresh instance.
+    pub(crate) command: bool,
+}
+
+/// Where one import comes from.
+#[derive(Clone)]
+enum Source {
+    Kernel(ModuleExport),
+    Host,
+    Instance { module: usize, export: ModuleExport },
+    Command { module: usize, name: String, ty: FuncType },
+}
+
+/// How each module's imports are satisfied, and which modules exist from link time on.
+struct Plan {
+    imports: Vec<Vec<Source>>,
+    /// Modules instantiated when a store is created, dependencies first.
+    at_link: Vec<usize>,
+}
+
+impl Program {
+    pub(crate) fn new(
+        runtime: &'static Runtime,
+        modules: Vec<NamedModule>,
+        main: usize,
+        settings: Settings,
+        functions: &[Function],
+    ) -> Result<Self> {
+        let mut linker = Linker::new(&runtime.engine);
+        linker.allow_shadowing(true);
+        if settings.with_wasi {
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi)?;
+        }
+        let mut user_functions = BTreeMap::new();
+        for function in functions {
+            function.define(&runtime.engine, &mut linker)?;
+            user_functions.insert(
+                (function.namespace().to_owned(), function.name().to_owned()),
+                (),
+            );
+        }
+        Ok(Program {
+            runtime,
+            modules,
+            main,
+            settings: Arc::new(settings),
+            linker,
+            user_functions,
+            plan: OnceLock::new(),
+        })
+    }
+
+    pub(crate) fn main_module(&self) -> &Module {
+        &self.modules[self.main].module
+    }
+
+    fn plan(&self, store: &mut Store<StoreData>) -> Result<Arc<Plan>> {
+        self.plan
+            .get_or_init(|| self.make_plan(store).map(Arc::new))
+            .clone()
+    }
+
+    fn make_plan(&self, store: &mut Store<StoreData>) -> Result<Plan> {
+        let imports = self
+            .modules
+            .iter()
+            .map(|m| {
+                m.module
+                    .imports()
+                    .map(|import| self.resolve(store, &import))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let at_link = self.link_order(&imports)?;
+        Ok(Plan { imports, at_link })
+    }
+
+    fn module_index(&self, name: &str) -> Option<usize> {
+        self.modules.iter().position(|m| m.name == name)
+    }
+
+    fn resolve(&self, store: &mut Store<StoreData>, import: &ImportType<'_>) -> Result<Source> {
+        let (module, name, ty) = (import.module(), import.name(), import.ty());
+        if let Some(index) = self.module_index(module) {
+            return self.resolve_module(index, import);
+        }
+        if module == ENV {
+            check_env_import(name, &ty)?;
+            if !self.user_functions.contains_key(&(module.to_owned(), name.to_owned())) {
+                return self.resolve_kernel(import);
+            }
+        }
+        let Some(found) = self.linker.get_by_import(&mut *store, import) else {
+            return Err(unknown_import(module, name));
+        };
+        match (found.ty(&*store), &ty) {
+            (ExternType::Func(have), ExternType::Func(want)) if have.matches(want) => {
+                Ok(Source::Host)
+            }
+            _ => Err(incompatible_import(module, name)),
+        }
+    }
+
+    fn resolve_kernel(&self, import: &ImportType<'_>) -> Result<Source> {
+        let kernel = &self.runtime.kernel_module;
+        let (Some(export), Some(have)) = (
+            kernel.get_export_index(import.name()),
+            kernel.get_export(import.name()),
+        ) else {
+            return Err(unknown_import(import.module(), import.name()));
+        };
+        match (have, import.ty()) {
+            (ExternType::Func(have), ExternType::Func(want)) if have.matches(&want) => {
+                Ok(Source::Kernel(export))
+            }
+            _ => Err(incompatible_import(import.module(), import.name())),
+        }
+    }
+
+    fn resolve_module(&self, index: usize, import: &ImportType<'_>) -> Result<Source> {
+        let target = &self.modules[index];
+        let (module, name) = (import.module(), import.name());
+        let (Some(export), Some(have)) = (
+            target.module.get_export_index(name),
+            target.module.get_export(name),
+        ) else {
+            return Err(unknown_import(module, name));
+        };
+        let kinds_match = match (&have, import.ty()) {
+            (ExternType::Func(have), ExternType::Func(want)) => have.matches(&want),
+            (ExternType::Memory(_), ExternType::Memory(_))
+            | (ExternType::Global(_), ExternType::Global(_))
+            | (ExternType::Table(_), ExternType::Table(_))
+            | (ExternType::Tag(_), ExternType::Tag(_)) => true,
+            _ => false,
+        };
+        if !kinds_match {
+            return Err(incompatible_import(module, name));
+        }
+        if target.command && index != self.main {
+            let ExternType::Func(ty) = have else {
+                return Err(Error::msg(format!(
+                    "`{module}::{name}` is not a function; only functions of command modules can be imported"
+                )));
+            };
+            return Ok(Source::Command {
+                module: index,
+                name: name.to_owned(),
+                ty,
+            });
+        }
+        Ok(Source::Instance {
+            module: index,
+            export,
+        })
+    }
+
+    /// Reactors (and main, when another module imports from it) in name order, each after
+    /// the modules it imports from.
+    fn link_order(&self, imports: &[Vec<Source>]) -> Result<Vec<usize>> {
+        let mut names: Vec<usize> = (0..self.modules.len()).collect();
+        names.sort_by(|a, b| self.modules[*a].name.cmp(&self.modules[*b].name));
+        let mut order = Vec::new();
+        let mut state = vec![Visit::New; self.modules.len()];
+        for index in names {
+            if index != self.main && !self.modules[index].command {
+                self.visit(index, imports, &mut state, &mut order)?;
+            }
+        }
+        Ok(order)
+    }
+
+    fn visit(
+        &self,
+        index: usize,
+        imports: &[Vec<Source>],
+        state: &mut [Visit],
+        order: &mut Vec<usize>,
+    ) -> Result<()> {
+        match state[index] {
+            Visit::Done => return Ok(()),
+            Visit::Active => {
+                return Err(Error::msg(format!(
+                    "modules import each other in a cycle through `{}`",
+                    self.modules[index].name
+                )))
+            }
+            Visit::New => {}
+        }
+        state[index] = Visit::Active;
+        for source in &imports[index] {
+            if let Source::Instance { module, .. } = source {
+                self.visit(*module, imports, state, order)?;
+            }
+        }
+        state[index] = Visit::Done;
+        order.push(index);
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    New,
+    Active,
+    Done,
+}
+
+fn unknown_import(module: &str, name: &str) -> Error {
+    Error::msg(format!(
+        "unknown import: `{module}::{name}` has not been defined"
+    ))
+}
+
+fn incompatible_import(module: &str, name: &str) -> Error {
+    Error::msg(format!("incompatible import type for `{module}::{name}`"))
+}
+
+/// Import validation for `extism:host/env` (ABI.md §6.6).
+fn check_env_import(name: &str, ty: &ExternType) -> Result<()> {
+    let kind = match ty {
+        ExternType::Func(_) if ENV_FUNCTIONS.contains(&name) => return Ok(()),
+        ExternType::Func(_) => "function",
+        ExternType::Memory(_) | ExternType::Global(_) if name == "memory" || name.starts_with("extism_") => {
+            return Err(Error::msg(
+                "linked modules cannot access non-function exports of extism kernel",
+            ))
+        }
+        ExternType::Global(_) => "global",
+        ExternType::Table(_) => "table",
+        ExternType::Memory(_) => "memory",
+        ExternType::Tag(_) => "tag",
+    };
+    Err(Error::msg(format!(
+        "Invalid {kind} import from {ENV}: {name} {}\n\n{UPDATE_NOTE}",
+        describe(ty)
+    )))
+}
+
+fn describe(ty: &ExternType) -> String {
+    match ty {
+        ExternType::Func(f) => f.to_string(),
+        ExternType::Global(g) => format!("{:?}", g.content()),
+        ExternType::Table(t) => format!("{:?}", t.element()),
+        ExternType::Memory(m) => format!("memory {} pages", m.minimum()),
+        ExternType::Tag(_) => "tag".to_owned(),
+    }
+}
+
+/// Creates a store for `plugin`: kernel, WASI context, and every module needed at link time.
+pub(crate) fn new_store(
+    program: &Arc<Program>,
+    plugin: &Arc<PluginShared>,
+) -> Result<Store<StoreData>> {
+    let settings = &program.settings;
+    let wasi = if settings.with_wasi {
+        Some(crate::wasi::context(settings)?)
+    } else {
+        None
+    };
+    let data = StoreData::new(Arc::clone(plugin), Arc::clone(program), wasi);
+    let mut store = Store::new(&program.runtime.engine, data);
+    store.limiter(|data| &mut data.budget);
+    store.epoch_deadline_callback(crate::timer::on_epoch);
+    store.set_epoch_deadline(1);
+    if let Some(fuel) = settings.fuel {
+        store.set_fuel(fuel)?;
+    }
+    let kernel = program.runtime.kernel.instantiate(&mut store)?;
+    let handles = KernelInstance::new(&mut store, &kernel)
+        .ok_or_else(|| Error::msg("the kernel module lacks its memory or input globals"))?;
+    let data = store.data_mut();
+    data.kernel.attach(handles);
+    data.kernel_instance = Some(kernel);
+    data.instances = vec![None; program.modules.len()];
+    let plan = program.plan(&mut store)?;
+    for &index in &plan.at_link {
+        if index == program.main {
+            main_instance(&mut store)?;
+        } else {
+            let instance = instantiate(&mut store, &plan, index)?;
+            run_export(&mut store, instance, "_initialize")?;
+        }
+    }
+    Ok(store)
+}
+
+/// Main's instance, instantiating and initialising it first if needed (ABI.md §6.4, §7.3).
+pub(crate) fn main_instance(store: &mut Store<StoreData>) -> wasmtime::Result<Instance> {
+    let program = Arc::clone(&store.data().program);
+    if let Some(instance) = store.data().instances[program.main] {
+        return Ok(instance);
+    }
+    let plan = program.plan(store)?;
+    store.data_mut().budget.start_counting();
+    let instance = instantiate(&mut *store, &plan, program.main)?;
+    store.data_mut().budget.refill();
+    guest_runtime_init(store, instance)?;
+    Ok(instance)
+}
+
+/// Haskell (`_initialize` then `hs_init`), wasi-libc command (`__wasm_call_ctors`) or reactor
+/// (`_initialize`) initialisation, whichever main exports.
+fn guest_runtime_init(store: &mut Store<StoreData>, instance: Instance) -> wasmtime::Result<()> {
+    if instance.get_export(&mut *store, "hs_init").is_some() {
+        run_export(store, instance, "_initialize")?;
+        if let Ok(hs_init) = instance.get_typed_func::<(i32, i32), ()>(&mut *store, "hs_init") {
+            hs_init.call(&mut *store, (0, 0))?;
+        }
+        return Ok(());
+    }
+    if run_export(store, instance, "__wasm_call_ctors")? {
+        return Ok(());
+    }
+    run_export(store, instance, "_initialize")?;
+    Ok(())
+}
+
+/// Calls `name` if the instance exports it as `() -> ()`; returns whether it did.
+fn run_export(
+    store: &mut Store<StoreData>,
+    instance: Instance,
+    name: &str,
+) -> wasmtime::Result<bool> {
+    match instance.get_typed_func::<(), ()>(&mut *store, name) {
+        Ok(func) => func.call(&mut *store, ()).map(|()| true),
+        Err(_) => Ok(false),
+    }
+}
+
+fn instantiate(
+    mut cx: impl AsContextMut<Data = StoreData>,
+    plan: &Plan,
+    index: usize,
+) -> wasmtime::Result<Instance> {
+    let mut cx = cx.as_context_mut();
+    let program = Arc::clone(&cx.data().program);
+    let module = &program.modules[index].module;
+    let mut externs = Vec::with_capacity(plan.imports[index].len());
+    for (import, source) in module.imports().zip(&plan.imports[index]) {
+        externs.push(import_extern(&mut cx, &program, import, source)?);
+    }
+    let instance = Instance::new(&mut cx, module, &externs)?;
+    if !program.modules[index].command {
+        cx.data_mut().instances[index] = Some(instance);
+    }
+    Ok(instance)
+}
+
+fn import_extern(
+    cx: &mut wasmtime::StoreContextMut<'_, StoreData>,
+    program: &Arc<Program>,
+    import: ImportType<'_>,
+    source: &Source,
+) -> wasmtime::Result<Extern> {
+    let missing = || wasmtime::Error::msg(unknown_import(import.module(), import.name()));
+    match source {
+        Source::Kernel(export) => {
+            let kernel = cx.data().kernel_instance.ok_or_else(missing)?;
+            kernel.get_module_export(&mut *cx, export).ok_or_else(missing)
+        }
+        Source::Host => program
+            .linker
+            .get_by_import(&mut *cx, &import)
+            .ok_or_else(missing),
+        Source::Instance { module, export } => {
+            let instance = match cx.data().instances[*module] {
+                Some(instance) => instance,
+                None if *module == program.main => {
+                    return Err(wasmtime::Error::msg(
+                        "main must be linked before the modules that import from it",
+                    ))
+                }
+                None => return Err(missing()),
+            };
+            instance.get_module_export(&mut *cx, export).ok_or_else(missing)
+        }
+        Source::Command { module, name, ty } => {
+            let (module, name) = (*module, name.clone());
+            let func = Func::new(&mut *cx, ty.clone(), move |mut caller, params, results| {
+                let program = Arc::clone(&caller.data().program);
+                let plan = program.plan.get().and_then(|p| p.as_ref().ok()).cloned();
+                let plan = plan.ok_or_else(|| wasmtime::Error::msg("plugin is not linked"))?;
+                let instance = instantiate(&mut caller, &plan, module)?;
+                let func = instance
+                    .get_func(&mut caller, &name)
+                    .ok_or_else(|| wasmtime::Error::msg(format!("missing export `{name}`")))?;
+                func.call(&mut caller, params, results)
+            });
+            Ok(Extern::Func(func))
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The host side of `extism:host/env`: the functions the kernel module imports from "host"
+//! and re-exports to guests (ABI.md §5.2, §5.3).
+
+use wasmtime::{Caller, Linker};
+
+use crate::kernel;
+use crate::log::{self, Level};
+use crate::store::StoreData;
+
+type Cx<'a> = Caller<'a, StoreData>;
+
+/// Defines every function the kernel module imports.
+pub(crate) fn define(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
+    const M: &str = "host";
+    linker.func_wrap(M, "alloc", |mut cx: Cx, n: i64| {
+        kernel::alloc(&mut cx, n as u64).map(|h| h as i64)
+    })?;
+    linker.func_wrap(M, "free", |mut cx: Cx, h: i64| kernel::free(&mut cx, h as u64))?;
+    linker.func_wrap(M, "length", |cx: Cx, h: i64| {
+        cx.data().kernel.length(h as u64) as i64
+    })?;
+    linker.func_wrap(M, "input_set", |mut cx: Cx, h: i64, n: i64| {
+        kernel::input_set(&mut cx, h as u64, n as u64)
+    })?;
+    linker.func_wrap(M, "output_set", |mut cx: Cx, h: i64, n: i64| {
+        kernel::output_set(&mut cx.data_mut().kernel, h as u64, n as u64)
+    })?;
+    linker.func_wrap(M, "output_offset", |cx: Cx| {
+        cx.data().kernel.output.offset as i64
+    })?;
+    linker.func_wrap(M, "output_length", |cx: Cx| {
+        cx.data().kernel.output.length as i64
+    })?;
+    linker.func_wrap(M, "error_set", |mut cx: Cx, h: i64| {
+        kernel::error_set(&mut cx.data_mut().kernel, h as u64)
+    })?;
+    linker.func_wrap(M, "error_get", |cx: Cx| cx.data().kernel.error as i64)?;
+    linker.func_wrap(M, "reset", |mut cx: Cx| kernel::reset(&mut cx))?;
+    linker.func_wrap(M, "memory_bytes", |cx: Cx| kernel::memory_bytes(&cx) as i64)?;
+    linker.func_wrap(M, "config_get", config_get)?;
+    linker.func_wrap(M, "var_get", var_get)?;
+    linker.func_wrap(M, "var_set", var_set)?;
+    linker.func_wrap(M, "http_request", crate::http::http_request)?;
+    linker.func_wrap(M, "http_status_code", |cx: Cx| cx.data().http_status)?;
+    linker.func_wrap(M, "http_headers", crate::http::http_headers)?;
+    linker.func_wrap(M, "log_trace", |cx: Cx, h: i64| log_message(cx, Level::Trace, h))?;
+    linker.func_wrap(M, "log_debug", |cx: Cx, h: i64| log_message(cx, Level::Debug, h))?;
+    linker.func_wrap(M, "log_info", |cx: Cx, h: i64| log_message(cx, Level::Info, h))?;
+    linker.func_wrap(M, "log_warn", |cx: Cx, h: i64| log_message(cx, Level::Warn, h))?;
+    linker.func_wrap(M, "log_error", |cx: Cx, h: i64| log_message(cx, Level::Error, h))?;
+    linker.func_wrap(M, "get_log_level", |cx: Cx| {
+        log::guest_level(&cx.data().plugin)
+    })?;
+    Ok(())
+}
+
+/// Reads block `handle` as UTF-8 text and releases it. `what` names the handle in errors.
+pub(crate) fn take_text(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Result<String> {
+    let text = {
+        let Some(bytes) = kernel::block(cx, handle as u64) else {
+            return Err(invalid_handle(what, handle));
+        };
+        std::str::from_utf8(bytes)
+            .map_err(|e| wasmtime::Error::msg(format!("{what} is not valid UTF-8: {e}")))?
+            .to_owned()
+    };
+    kernel::free(&mut *cx, handle as u64);
+    Ok(text)
+}
+
+/// Reads block `handle` as bytes and releases it.
+pub(crate) fn take_bytes(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Result<Vec<u8>> {
+    let Some(bytes) = kernel::block(cx, handle as u64).map(<[u8]>::to_vec) else {
+        return Err(invalid_handle(what, handle));
+    };
+    kernel::free(&mut *cx, handle as u64);
+    Ok(bytes)
+}
+
+pub(crate) fn invalid_handle(what: &str, handle: i64) -> wasmtime::Error {
+    wasmtime::Error::msg(format!("invalid handle offset for {what}: {handle}"))
+}
+
+fn config_get(mut cx: Cx, key: i64) -> wasmtime::Result<i64> {
+    let key = take_text(&mut cx, key, "config key")?;
+    let value = cx
+        .data()
+        .plugin
+        .config
+        .read()
+        .map_err(|_| wasmtime::Error::msg("config lock poisoned"))?
+        .get(&key)
+        .cloned();
+    match value {
+        Some(value) => kernel::alloc_bytes(&mut cx, value.as_bytes()).map(|h| h as i64),
+        None => Ok(0),
+    }
+}
+
+fn var_get(mut cx: Cx, key: i64) -> wasmtime::Result<i64> {
+    let key = take_text(&mut cx, key, "var key")?;
+    match cx.data().vars.get(&key).cloned() {
+        Some(value) => kernel::alloc_bytes(&mut cx, &value).map(|h| h as i64),
+        None => Ok(0),
+    }
+}
+
+fn var_set(mut cx: Cx, key: i64, value: i64) -> wasmtime::Result<()> {
+    let limit = cx.data().settings.max_var_bytes;
+    if limit == 0 {
+        return Err(wasmtime::Error::msg("Vars are disabled by this host"));
+    }
+    let key = take_text(&mut cx, key, "var key")?;
+    if value == 0 {
+        cx.data_mut().vars.remove(&key);
+        return Ok(());
+    }
+    let value = take_bytes(&mut cx, value, "var value")?;
+    crate::vars::insert(&mut cx.data_mut().vars, limit, key, value)
+        .map_err(|e| wasmtime::Error::msg(e.message().to_owned()))
+}
+
+fn log_message(mut cx: Cx, level: Level, handle: i64) -> wasmtime::Result<()> {
+    if !log::enabled(level, &cx.data().plugin) {
+        kernel::free(&mut cx, handle as u64);
+        return Ok(());
+    }
+    let bytes = take_bytes(&mut cx, handle, "log message")?;
+    log::plugin_message(level, &cx.data().plugin, &bytes);
+    Ok(())
+}

@@ -1,0 +1,632 @@
+//! Plugins and compiled plugins, and the call protocol (ABI.md §4.1, §5.5).
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
+use wasmtime::{Func, Store, Trap, TypedFunc, Val, WasmBacktrace};
+use wasmtime_wasi::I32Exit;
+
+use crate::error::{Error, OutOfMemory, Result};
+use crate::host_fn::Function;
+use crate::kernel::{self, Region};
+use crate::link::{self, NamedModule, Program};
+use crate::manifest::{self, Manifest, Source, Wasm};
+use crate::store::{run_state, PluginShared, Settings, StoreData};
+use crate::timer;
+
+/// Return code of a call that trapped, timed out or was cancelled.
+pub const RC_TRAP: i32 = 134;
+/// The error of a call stopped by its timeout or a cancel request.
+pub const TIMEOUT_MESSAGE: &str = "timeout";
+const REENTRANT_MESSAGE: &str = "cannot make reentrant calls into plugin";
+
+/// A compiled plugin: modules compiled and settings fixed, ready to make plugins from. Cheap
+/// to clone; plugins made from it share its compiled code and host functions.
+#[derive(Clone)]
+pub struct CompiledPlugin {
+    program: Arc<Program>,
+}
+
+impl std::fmt::Debug for CompiledPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledPlugin")
+            .field("modules", &self.program.modules.len())
+            .finish()
+    }
+}
+
+/// Builds a [`CompiledPlugin`] or a [`Plugin`] from wasm, WAT or a manifest.
+#[derive(Debug, Clone)]
+pub struct PluginBuilder {
+    source: BuilderSource,
+    functions: Vec<Function>,
+    with_wasi: bool,
+    fuel: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+enum BuilderSource {
+    Bytes(Vec<u8>),
+    Manifest(Manifest),
+}
+
+impl PluginBuilder {
+    /// From input bytes, classified as the C constructors do: wasm, WAT, or a TOML or JSON
+    /// manifest.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self::with_source(BuilderSource::Bytes(bytes.into()))
+    }
+
+    /// From a manifest.
+    pub fn from_manifest(manifest: Manifest) -> Self {
+        Self::with_source(BuilderSource::Manifest(manifest))
+    }
+
+    fn with_source(source: BuilderSource) -> Self {
+        PluginBuilder {
+            source,
+            functions: Vec::new(),
+            with_wasi: false,
+            fuel: None,
+        }
+    }
+
+    /// Enables WASI preview1.
+    pub fn with_wasi(mut self, with_wasi: bool) -> Self {
+        self.with_wasi = with_wasi;
+        self
+    }
+
+    /// Adds host functions.
+    pub fn with_functions(mut self, functions: impl IntoIterator<Item = Function>) -> Self {
+        self.functions.extend(functions);
+        self
+    }
+
+    /// Meters execution: each call may spend at most `fuel` units (about one per instruction).
+    pub fn with_fuel_limit(mut self, fuel: u64) -> Self {
+        self.fuel = Some(fuel);
+        self
+    }
+
+    /// Loads and compiles every module; links nothing yet.
+    pub fn compile(self) -> Result<CompiledPlugin> {
+        let manifest = match self.source {
+            BuilderSource::Manifest(manifest) => manifest,
+            BuilderSource::Bytes(bytes) => match manifest::classify(&bytes)? {
+                Source::Module => Manifest::new([Wasm::data(bytes)]),
+                Source::Manifest(manifest) => manifest,
+            },
+        };
+        CompiledPlugin::compile(&manifest, &self.functions, self.with_wasi, self.fuel)
+    }
+
+    /// Compiles, links and returns a plugin.
+    pub fn build(self) -> Result<Plugin> {
+        self.compile()?.instantiate()
+    }
+}
+
+impl CompiledPlugin {
+    fn compile(
+        manifest: &Manifest,
+        functions: &[Function],
+        with_wasi: bool,
+        fuel: Option<u64>,
+    ) -> Result<Self> {
+        if manifest.wasm.is_empty() {
+            return Err(Error::msg("No wasm files specified in Extism manifest"));
+        }
+        let runtime = crate::engine::runtime(fuel.is_some())?;
+        let names = module_names(&manifest.wasm)?;
+        let mut modules = Vec::with_capacity(names.len());
+        for (wasm, name) in manifest.wasm.iter().zip(names) {
+            let module = runtime.compile(&wasm.load()?)?;
+            let command = module.get_export("_start").is_some();
+            modules.push(NamedModule {
+                name,
+                module,
+                command,
+            });
+        }
+        let main = modules
+            .iter()
+            .position(|m| m.name == "main")
+            .ok_or_else(|| Error::msg("no main module"))?;
+        let settings = Settings::new(manifest, with_wasi, fuel);
+        let program = Program::new(runtime, modules, main, settings, functions)?;
+        Ok(CompiledPlugin {
+            program: Arc::new(program),
+        })
+    }
+
+    /// Creates an independent plugin: its own store, instances, Extism memory, vars and copy
+    /// of the config. Links every module and checks every import.
+    pub fn instantiate(&self) -> Result<Plugin> {
+        let shared = Arc::new(PluginShared::new(self.program.settings.config.clone()));
+        let store = link::new_store(&self.program, &shared)?;
+        let last = LastCall {
+            error: None,
+            output: output_address(&store),
+        };
+        Ok(Plugin {
+            program: Arc::clone(&self.program),
+            shared,
+            state: Mutex::new(CallState {
+                store,
+                exports: FxHashMap::default(),
+                rebuild: false,
+            }),
+            owner: AtomicUsize::new(0),
+            last: Mutex::new(last),
+        })
+    }
+}
+
+/// Module names by the rules of ABI.md §6.1.
+fn module_names(wasm: &[Wasm]) -> Result<Vec<String>> {
+    if wasm.len() == 1 {
+        return Ok(vec!["main".to_owned()]);
+    }
+    let mut names: Vec<String> = Vec::with_capacity(wasm.len());
+    for (i, entry) in wasm.iter().enumerate() {
+        let mut name = entry.name().unwrap_or("main").to_owned();
+        if i == wasm.len() - 1 && !names.iter().any(|n| n == "main") {
+            name = "main".to_owned();
+        }
+        if names.contains(&name) || name == link::ENV {
+            return Err(Error::msg(format!(
+                "Duplicate module name found in Extism manifest: {name}"
+            )));
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// A main export, typed for the cheapest call.
+#[derive(Clone)]
+enum Export {
+    Unit(TypedFunc<(), ()>),
+    I32(TypedFunc<(), i32>),
+    /// Any other signature: called to run it, then reported as -1.
+    Other(Func),
+}
+
+struct CallState {
+    store: Store<StoreData>,
+    exports: FxHashMap<Box<str>, Export>,
+    /// The last call was `_start`: rebuild the store before the next one.
+    rebuild: bool,
+}
+
+/// What the last call left behind, readable without the call lock.
+#[derive(Debug, Default)]
+struct LastCall {
+    error: Option<String>,
+    /// Address and length of the output in Extism memory.
+    output: (usize, usize),
+}
+
+/// A plugin: one store with its instances, ready to be called.
+///
+/// Calls on one plugin are serialised; different plugins run in parallel.
+pub struct Plugin {
+    program: Arc<Program>,
+    shared: Arc<PluginShared>,
+    state: Mutex<CallState>,
+    /// The thread running a call on this plugin (see [`thread_token`]), or 0.
+    owner: AtomicUsize,
+    last: Mutex<LastCall>,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("id", &self.shared.id_string())
+            .finish()
+    }
+}
+
+/// A value unique to the current thread while it lives, never 0.
+fn thread_token() -> usize {
+    thread_local!(static TOKEN: u8 = const { 0 });
+    TOKEN.with(|t| t as *const u8 as usize)
+}
+
+/// Cancels a plugin's running call from any thread.
+#[derive(Debug, Clone)]
+pub struct CancelHandle {
+    shared: Arc<PluginShared>,
+}
+
+impl CancelHandle {
+    /// Asks the running call, if any, to stop; it then fails with rc 134 and "timeout".
+    /// An idle plugin and later calls are not affected. Returns true.
+    pub fn cancel(&self) -> bool {
+        let asked = self.shared.run_state.compare_exchange(
+            run_state::RUNNING,
+            run_state::CANCELLED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if asked.is_ok() {
+            timer::arm();
+        }
+        true
+    }
+}
+
+/// The result of a call: return code, error, and output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallOutcome {
+    /// 0, the export's i32, 134 for traps and timeouts, -1 for host-side failures, or a WASI
+    /// exit code.
+    pub rc: i32,
+    /// The guest's error, or the host-side cause of a failure.
+    pub error: Option<String>,
+}
+
+impl Plugin {
+    /// Compiles and links wasm, WAT or a manifest (see [`PluginBuilder`]).
+    pub fn new(
+        bytes: impl Into<Vec<u8>>,
+        functions: impl IntoIterator<Item = Function>,
+        with_wasi: bool,
+    ) -> Result<Self> {
+        PluginBuilder::new(bytes)
+            .with_functions(functions)
+            .with_wasi(with_wasi)
+            .build()
+    }
+
+    /// Calls `name` with `input` and returns a copy of the output. Fails when the call
+    /// returns non-zero or sets an error.
+    pub fn call(&self, name: &str, input: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+        let outcome = self.call_with_context(name, input.as_ref(), 0);
+        match outcome.error {
+            Some(error) => Err(Error::msg(error)),
+            None if outcome.rc != 0 => Err(Error::msg(format!("Error code: {}", outcome.rc))),
+            None => Ok(self.output()),
+        }
+    }
+
+    /// Calls `name`; host functions see `host_context` during the call. The output stays
+    /// available through [`Plugin::output`] until the next call.
+    pub fn call_with_context(&self, name: &str, input: &[u8], host_context: usize) -> CallOutcome {
+        let token = thread_token();
+        if self.owner.load(Ordering::Acquire) == token {
+            return CallOutcome {
+                rc: -1,
+                error: Some(REENTRANT_MESSAGE.to_owned()),
+            };
+        }
+        let Ok(mut state) = self.state.lock() else {
+            let message = "plugin lock poisoned";
+            return CallOutcome {
+                rc: self.record_failure(message),
+                error: Some(message.to_owned()),
+            };
+        };
+        self.owner.store(token, Ordering::Release);
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            self.run(&mut state, name, input, host_context)
+        }));
+        self.owner.store(0, Ordering::Release);
+        let outcome = run.unwrap_or_else(|payload| CallOutcome {
+            rc: -1,
+            error: Some(panic_text(payload.as_ref())),
+        });
+        let output = output_address(&state.store);
+        drop(state);
+        if let Ok(mut last) = self.last.lock() {
+            last.error = outcome.error.clone();
+            last.output = output;
+        }
+        outcome
+    }
+
+    /// Records a call that failed before it could start; returns its rc, -1.
+    pub(crate) fn record_failure(&self, message: &str) -> i32 {
+        if let Ok(mut last) = self.last.lock() {
+            last.error = Some(message.to_owned());
+            last.output.1 = 0;
+        }
+        -1
+    }
+
+    fn run(&self, state: &mut CallState, name: &str, input: &[u8], host_context: usize) -> CallOutcome {
+        let settings = &self.program.settings;
+        if state.rebuild {
+            match link::new_store(&self.program, &self.shared) {
+                Ok(store) => state.store = store,
+                Err(err) => return failure(err.message()),
+            }
+            state.exports.clear();
+            state.rebuild = false;
+        }
+        let store = &mut state.store;
+        if let Some(fuel) = settings.fuel {
+            if let Err(err) = store.set_fuel(fuel) {
+                return failure(&err.to_string());
+            }
+        }
+        {
+            let data = store.data_mut();
+            data.kernel.error = 0;
+            data.kernel.output = Region::default();
+            data.host_error = None;
+        }
+        if let Err(err) = link::main_instance(store) {
+            return classify(store, Err(err));
+        }
+        if let Err(err) = kernel::begin_call(&mut *store, input) {
+            return classify(store, Err(err));
+        }
+        let export = match lookup_export(state, name) {
+            Ok(export) => export,
+            Err(err) => return failure(err.message()),
+        };
+        let store = &mut state.store;
+        store.data_mut().host_context = host_context;
+        let timeout = settings.timeout_ms.map(Duration::from_millis);
+        if let Some(timeout) = timeout {
+            store.data_mut().deadline = Some(Instant::now() + timeout);
+            timer::arm();
+        }
+        self.shared.run_state.store(run_state::RUNNING, Ordering::Release);
+        store.set_epoch_deadline(1);
+        let result = invoke(store, &export);
+        if self.shared.run_state.swap(run_state::IDLE, Ordering::AcqRel) == run_state::CANCELLED {
+            timer::disarm();
+        }
+        if timeout.is_some() {
+            timer::disarm();
+        }
+        let data = store.data_mut();
+        data.deadline = None;
+        data.host_context = 0;
+        state.rebuild = name == "_start";
+        classify(&mut state.store, result)
+    }
+
+    /// The output of the last call (a copy).
+    pub fn output(&self) -> Vec<u8> {
+        // Hold the call lock so no call rewrites Extism memory while it is copied; from one of
+        // this plugin's own host functions the lock is already held by this thread.
+        let _state = (self.owner.load(Ordering::Acquire) != thread_token()).then(|| self.state.lock());
+        let (ptr, len) = self.output_raw();
+        if len == 0 {
+            return Vec::new();
+        }
+        // SAFETY: `output_raw` gives `len` bytes inside this plugin's Extism memory, which
+        // only grows and is not rewritten while the call lock is held.
+        unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()
+    }
+
+    /// Address and length of the last call's output inside Extism memory. The address is
+    /// valid until the next call, reset or drop of this plugin.
+    pub(crate) fn output_raw(&self) -> (*const u8, usize) {
+        let (addr, len) = self.last.lock().map_or((0, 0), |last| last.output);
+        (addr as *const u8, len)
+    }
+
+    /// The error of the last call, if it had one.
+    pub fn error(&self) -> Option<String> {
+        self.last.lock().ok().and_then(|last| last.error.clone())
+    }
+
+    /// Forgets the last call's error.
+    pub fn clear_error(&self) {
+        if let Ok(mut last) = self.last.lock() {
+            last.error = None;
+        }
+    }
+
+    /// Whether main exports `name` as `() -> ()` or `() -> i32`.
+    pub fn function_exists(&self, name: &str) -> bool {
+        let Some(wasmtime::ExternType::Func(ty)) = self.program.main_module().get_export(name)
+        else {
+            return false;
+        };
+        ty.params().len() == 0
+            && (ty.results().len() == 0
+                || (ty.results().len() == 1
+                    && matches!(ty.results().next(), Some(wasmtime::ValType::I32))))
+    }
+
+    /// The plugin's id: a random UUIDv4, fixed for its lifetime.
+    pub fn id(&self) -> &[u8; 16] {
+        &self.shared.id
+    }
+
+    /// Merges `changes` into the config: `Some` sets a key, `None` removes it.
+    pub fn update_config(&self, changes: BTreeMap<String, Option<String>>) -> Result<()> {
+        let mut config = self
+            .shared
+            .config
+            .write()
+            .map_err(|_| Error::msg("config lock poisoned"))?;
+        for (key, value) in changes {
+            match value {
+                Some(value) => config.insert(key, value),
+                None => config.remove(&key),
+            };
+        }
+        Ok(())
+    }
+
+    /// Releases all Extism memory. Fails from inside one of this plugin's host functions.
+    pub fn reset(&self) -> Result<()> {
+        let mut state = self.lock_idle()?;
+        kernel::reset(&mut state.store);
+        drop(state);
+        if let Ok(mut last) = self.last.lock() {
+            last.output = (0, 0);
+        }
+        Ok(())
+    }
+
+    fn lock_idle(&self) -> Result<MutexGuard<'_, CallState>> {
+        if self.owner.load(Ordering::Acquire) == thread_token() {
+            return Err(Error::msg(REENTRANT_MESSAGE));
+        }
+        self.state
+            .lock()
+            .map_err(|_| Error::msg("plugin lock poisoned"))
+    }
+
+    /// A handle that cancels this plugin's running call from any thread.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Makes `http_headers` return the last response's headers.
+    pub fn allow_http_response_headers(&self) {
+        self.shared
+            .http_headers_enabled
+            .store(true, Ordering::Relaxed);
+    }
+}
+
+fn lookup_export(state: &mut CallState, name: &str) -> Result<Export> {
+    if let Some(export) = state.exports.get(name) {
+        return Ok(export.clone());
+    }
+    let store = &mut state.store;
+    let main = link::main_instance(store)?;
+    let Some(func) = main.get_func(&mut *store, name) else {
+        return Err(Error::msg(format!("Function not found: {name}")));
+    };
+    let ty = func.ty(&*store);
+    if ty.params().len() != 0 {
+        return Err(Error::msg(format!(
+            "expected {} arguments, got 0",
+            ty.params().len()
+        )));
+    }
+    if ty.results().len() > 1 {
+        return Err(Error::msg(format!(
+            "Function {name} has {} results, expected 0 or 1",
+            ty.results().len()
+        )));
+    }
+    let export = if let Ok(typed) = func.typed::<(), ()>(&*store) {
+        Export::Unit(typed)
+    } else if let Ok(typed) = func.typed::<(), i32>(&*store) {
+        Export::I32(typed)
+    } else {
+        Export::Other(func)
+    };
+    state.exports.insert(name.into(), export.clone());
+    Ok(export)
+}
+
+/// How the export returned: nothing, an i32, or another value (reported as -1).
+enum Returned {
+    Nothing,
+    Code(i32),
+    Other,
+}
+
+fn invoke(store: &mut Store<StoreData>, export: &Export) -> wasmtime::Result<Returned> {
+    match export {
+        Export::Unit(f) => f.call(&mut *store, ()).map(|()| Returned::Nothing),
+        Export::I32(f) => f.call(&mut *store, ()).map(Returned::Code),
+        Export::Other(f) => {
+            let mut results = [Val::I32(0)];
+            let n = f.ty(&*store).results().len();
+            f.call(&mut *store, &[], &mut results[..n])
+                .map(|()| Returned::Other)
+        }
+    }
+}
+
+fn failure(message: &str) -> CallOutcome {
+    CallOutcome {
+        rc: -1,
+        error: Some(message.to_owned()),
+    }
+}
+
+/// Return code and error of a finished call, in the order of ABI.md §4.1.
+fn classify(store: &mut Store<StoreData>, result: wasmtime::Result<Returned>) -> CallOutcome {
+    let trap = result.as_ref().err().and_then(|e| e.downcast_ref::<Trap>().copied());
+    if trap == Some(Trap::OutOfFuel) {
+        return failure("plugin ran out of fuel");
+    }
+    let guest_error = store.data().kernel.error;
+    if guest_error != 0 {
+        let text = kernel::block(&*store, guest_error)
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .unwrap_or_default();
+        let rc = match result {
+            Ok(Returned::Code(rc)) => rc,
+            Ok(Returned::Nothing) => 0,
+            Ok(Returned::Other) | Err(_) => -1,
+        };
+        return CallOutcome {
+            rc,
+            error: Some(text),
+        };
+    }
+    let err = match result {
+        Ok(Returned::Nothing) => return CallOutcome { rc: 0, error: None },
+        Ok(Returned::Code(rc)) => return CallOutcome { rc, error: None },
+        Ok(Returned::Other) => return CallOutcome { rc: -1, error: None },
+        Err(err) => err,
+    };
+    if let Some(exit) = err.downcast_ref::<I32Exit>() {
+        return CallOutcome {
+            rc: exit.0,
+            error: (exit.0 != 0).then(|| exit.to_string()),
+        };
+    }
+    if let Some(trap) = trap {
+        let error = if trap == Trap::Interrupt {
+            TIMEOUT_MESSAGE.to_owned()
+        } else {
+            match err.downcast_ref::<WasmBacktrace>() {
+                Some(trace) => format!("{trap}\n{trace}"),
+                None => trap.to_string(),
+            }
+        };
+        return CallOutcome {
+            rc: RC_TRAP,
+            error: Some(error),
+        };
+    }
+    if err.is::<OutOfMemory>() {
+        return failure("oom");
+    }
+    failure(&err.root_cause().to_string())
+}
+
+/// Address and length of the output region, or the memory base and 0 when there is none.
+fn output_address(store: &Store<StoreData>) -> (usize, usize) {
+    let Some(instance) = store.data().kernel.instance() else {
+        return (0, 0);
+    };
+    let base = instance.memory.data_ptr(store) as usize;
+    let region = store.data().kernel.output;
+    match kernel::bytes(store, region) {
+        Some(bytes) if !bytes.is_empty() => (bytes.as_ptr() as usize, bytes.len()),
+        _ => (base, 0),
+    }
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    let detail = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    format!("panic: {detail}")
+}

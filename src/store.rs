@@ -1,0 +1,194 @@
+//! What each plugin's wasmtime store carries, and the settings shared by every plugin made
+//! from one compiled plugin.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use wasmtime::{Instance, ResourceLimiter};
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+use crate::error::OutOfMemory;
+use crate::kernel::Kernel;
+use crate::link::Program;
+use crate::manifest::Manifest;
+
+/// Settings fixed when a plugin is compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) config: BTreeMap<String, String>,
+    pub(crate) max_pages: Option<u32>,
+    pub(crate) max_var_bytes: u64,
+    pub(crate) max_http_response_bytes: u64,
+    pub(crate) allowed_hosts: Vec<String>,
+    pub(crate) allowed_paths: BTreeMap<String, PathBuf>,
+    pub(crate) timeout_ms: Option<u64>,
+    pub(crate) with_wasi: bool,
+    pub(crate) fuel: Option<u64>,
+}
+
+impl Settings {
+    pub(crate) fn new(manifest: &Manifest, with_wasi: bool, fuel: Option<u64>) -> Self {
+        Settings {
+            config: manifest.config.clone(),
+            max_pages: manifest.memory.max_pages,
+            max_var_bytes: manifest.max_var_bytes(),
+            max_http_response_bytes: manifest.max_http_response_bytes(),
+            allowed_hosts: manifest.allowed_hosts.clone().unwrap_or_default(),
+            allowed_paths: manifest.allowed_paths.clone().unwrap_or_default(),
+            timeout_ms: manifest.timeout_ms,
+            with_wasi,
+            fuel,
+        }
+    }
+}
+
+/// Whether a call is running, and whether it has been asked to stop.
+pub(crate) mod run_state {
+    pub(crate) const IDLE: u8 = 0;
+    pub(crate) const RUNNING: u8 = 1;
+    pub(crate) const CANCELLED: u8 = 2;
+}
+
+/// Per-plugin state that outlives store rebuilds and is reachable without the call lock.
+#[derive(Debug)]
+pub(crate) struct PluginShared {
+    pub(crate) id: [u8; 16],
+    pub(crate) config: RwLock<BTreeMap<String, String>>,
+    pub(crate) run_state: AtomicU8,
+    pub(crate) http_headers_enabled: AtomicBool,
+}
+
+impl PluginShared {
+    pub(crate) fn new(config: BTreeMap<String, String>) -> Self {
+        PluginShared {
+            id: *uuid::Uuid::new_v4().as_bytes(),
+            config: RwLock::new(config),
+            run_state: AtomicU8::new(run_state::IDLE),
+            http_headers_enabled: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.run_state.load(Ordering::Relaxed) == run_state::CANCELLED
+    }
+
+    /// The plugin id as a hyphenated UUID.
+    pub(crate) fn id_string(&self) -> String {
+        uuid::Uuid::from_bytes(self.id).to_string()
+    }
+}
+
+/// The `max_pages` budget, as a wasmtime resource limiter.
+#[derive(Debug, Default)]
+pub(crate) struct MemoryBudget {
+    limit: Option<u64>,
+    remaining: u64,
+    counting: bool,
+}
+
+impl MemoryBudget {
+    pub(crate) fn new(max_pages: Option<u32>) -> Self {
+        let limit = max_pages.map(|p| u64::from(p) * 65536);
+        MemoryBudget {
+            limit,
+            remaining: limit.unwrap_or(0),
+            counting: false,
+        }
+    }
+
+    /// Starts charging growth to the budget, which is full again.
+    pub(crate) fn start_counting(&mut self) {
+        self.counting = true;
+        self.remaining = self.limit.unwrap_or(0);
+    }
+
+    /// Fills the budget again without changing whether growth is charged.
+    pub(crate) fn refill(&mut self) {
+        self.remaining = self.limit.unwrap_or(0);
+    }
+}
+
+impl ResourceLimiter for MemoryBudget {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if self.limit.is_none() || !self.counting {
+            return Ok(true);
+        }
+        let delta = desired.saturating_sub(current) as u64;
+        if delta > self.remaining {
+            return Err(OutOfMemory.into());
+        }
+        self.remaining -= delta;
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
+/// The data of one plugin's wasmtime store.
+pub(crate) struct StoreData {
+    pub(crate) kernel: Kernel,
+    pub(crate) plugin: Arc<PluginShared>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) program: Arc<Program>,
+    pub(crate) kernel_instance: Option<Instance>,
+    /// Instances of the program's modules, by module index; commands are never kept.
+    pub(crate) instances: Vec<Option<Instance>>,
+    pub(crate) vars: BTreeMap<String, Vec<u8>>,
+    pub(crate) wasi: Option<WasiP1Ctx>,
+    pub(crate) budget: MemoryBudget,
+    /// The running call's host context pointer, as an address (0 when none).
+    pub(crate) host_context: usize,
+    /// Set by a host function that wants the call to fail.
+    pub(crate) host_error: Option<String>,
+    pub(crate) http_status: i32,
+    pub(crate) http_headers: Option<BTreeMap<String, String>>,
+    /// When the running call times out.
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl StoreData {
+    pub(crate) fn new(
+        plugin: Arc<PluginShared>,
+        program: Arc<Program>,
+        wasi: Option<WasiP1Ctx>,
+    ) -> Self {
+        let settings = Arc::clone(&program.settings);
+        StoreData {
+            kernel: Kernel::default(),
+            budget: MemoryBudget::new(settings.max_pages),
+            plugin,
+            settings,
+            program,
+            kernel_instance: None,
+            instances: Vec::new(),
+            vars: BTreeMap::new(),
+            wasi,
+            host_context: 0,
+            host_error: None,
+            http_status: 0,
+            http_headers: None,
+            deadline: None,
+        }
+    }
+
+    /// The WASI context; built empty on first use if the store had none.
+    pub(crate) fn wasi(&mut self) -> &mut WasiP1Ctx {
+        self.wasi
+            .get_or_insert_with(|| wasmtime_wasi::WasiCtxBuilder::new().build_p1())
+    }
+}
