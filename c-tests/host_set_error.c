@@ -82,7 +82,7 @@ int main(void) {
 
     state.mode = SUCCEED;
     CHECK_CALL_OUTPUT(plugin, "call_hello", "", "");
-    CHECK(state.calls == 6, "callback ran %d times, expected 6", state.calls);
+    CHECK(state.calls == 7, "callback ran %d times, expected 7", state.calls);
 
 cleanup:
     extism_plugin_free(plugin);

@@ -138,6 +138,21 @@ typedef struct {
  */
 typedef void (*ExtismFunctionType)(ExtismCurrentPlugin *plugin, const ExtismVal *inputs, ExtismSize n_inputs, ExtismVal *outputs, ExtismSize n_outputs, void *data);
 
+/**
+ * Receives one drained log line: `data` is NUL-terminated and valid only during the call;
+ * `size` counts its bytes, newline included, NUL excluded. Must not unwind or `longjmp`
+ * through this library.
+ */
+typedef void (*ExtismLogDrainFunctionType)(const char *data, ExtismSize size);
+
+/**
+ * A per-plugin log callback: `level` is 0 (trace) to 4 (error); `message` is NUL-terminated,
+ * `len` bytes long, and valid only during the call; `user_data` is the pointer given to
+ * `extism_plugin_set_log_callback`. Runs on the thread of the call that logged. Must not
+ * unwind or `longjmp` through this library.
+ */
+typedef void (*ExtismPluginLogFunction)(int32_t level, const char *message, ExtismSize len, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -260,6 +275,17 @@ void *extism_current_plugin_host_context(ExtismCurrentPlugin *plugin);
 void extism_current_plugin_set_error(ExtismCurrentPlugin *plugin, const char *message);
 
 /**
+ * Logs `message` (converted lossily to UTF-8) at `level` (0 trace … 4 error) as the plugin
+ * would with its `log_*` calls: to the process-wide sink, tagged with the plugin's id, and
+ * to the plugin's log callback. NULL arguments or another level: no effect.
+ *
+ * # Safety
+ * `plugin` is NULL or the callback's `plugin` argument, used during the callback; `message`
+ * is NULL or NUL-terminated.
+ */
+void extism_current_plugin_log(ExtismCurrentPlugin *plugin, int32_t level, const char *message);
+
+/**
  * Creates a host function named `name` (UTF-8), imported from namespace `extism:host/user`
  * unless changed with `extism_function_set_namespace`. The `n_inputs` parameter and
  * `n_outputs` result types are copied (a NULL array counts as empty); only I32, I64, F32 and
@@ -292,6 +318,40 @@ void extism_function_free(ExtismFunction *f);
  * `ptr` is NULL or a live function; `namespace_` is NULL or NUL-terminated.
  */
 void extism_function_set_namespace(ExtismFunction *ptr, const char *namespace_);
+
+/**
+ * Installs the process-wide log sink, once per process. `filename`: "stderr" or "-" (or
+ * NULL) for standard error with colours, "stdout" for standard output with colours, anything
+ * else a file opened for appending (created if missing), without colours. `log_level`: a
+ * level name (`trace`, `debug`, `info`, `warn`, `error`; NULL means "error"), applied to the
+ * runtime's `extism` targets, or a full filter directive list such as
+ * `extism=trace,cranelift=debug`. Returns false if a sink is already installed (by either
+ * this function or `extism_log_custom`), a string is not UTF-8, or the file cannot be opened.
+ * Thread-safe.
+ *
+ * # Safety
+ * Each argument is NULL or a NUL-terminated string.
+ */
+bool extism_log_file(const char *filename, const char *log_level);
+
+/**
+ * Installs an in-memory sink, once per process, with the same `log_level` rules as
+ * `extism_log_file`; each event becomes one line, read with `extism_log_drain`. Returns false
+ * if a sink is already installed or `log_level` is not UTF-8. Thread-safe.
+ *
+ * # Safety
+ * `log_level` is NULL or a NUL-terminated string.
+ */
+bool extism_log_custom(const char *log_level);
+
+/**
+ * Removes each buffered line, oldest first, and calls `handler` with it. Does nothing unless
+ * `extism_log_custom` was used, or for a NULL `handler`. Thread-safe.
+ *
+ * # Safety
+ * `handler` is NULL or a function that follows `ExtismLogDrainFunctionType`'s contract.
+ */
+void extism_log_drain(ExtismLogDrainFunctionType handler);
 
 /**
  * Compiles and links `wasm` (a wasm binary, WAT text, or a TOML/JSON manifest; copied, so the
@@ -458,6 +518,63 @@ bool extism_plugin_reset(ExtismPlugin *plugin);
  * `plugin` is NULL or a live plugin.
  */
 void extism_plugin_allow_http_response_headers(ExtismPlugin *plugin);
+
+/**
+ * Reads var `key` of `plugin` between calls. Returns the value's bytes and stores their
+ * length in `*len`; NULL when the var is unset, for NULL arguments, a non-UTF-8 key, or while
+ * a call runs on the plugin. The bytes are owned by the plugin and valid until the next call,
+ * var change, reset or free.
+ *
+ * # Safety
+ * `plugin` is NULL or a live plugin; `key` is NULL or NUL-terminated; `len` is NULL or
+ * writable.
+ */
+const uint8_t *extism_plugin_var_get(ExtismPlugin *plugin, const char *key, ExtismSize *len);
+
+/**
+ * Sets var `key` of `plugin` to `value[0..len)` (copied; `value` may be NULL only when `len`
+ * is 0, meaning an empty value), with the same `max_var_bytes` accounting as the guest's
+ * `var_set`. Returns false for NULL `plugin` or `key`, a non-UTF-8 key, vars disabled
+ * (`max_var_bytes` 0), a full store, or while a call runs on the plugin.
+ *
+ * # Safety
+ * `plugin` is NULL or a live plugin; `key` is NULL or NUL-terminated; `value` points to `len`
+ * readable bytes.
+ */
+bool extism_plugin_var_set(ExtismPlugin *plugin, const char *key, const uint8_t *value, ExtismSize len);
+
+/**
+ * Removes var `key` of `plugin`; true if it existed. False for NULL arguments, a non-UTF-8
+ * key, or while a call runs on the plugin.
+ *
+ * # Safety
+ * `plugin` is NULL or a live plugin; `key` is NULL or NUL-terminated.
+ */
+bool extism_plugin_var_remove(ExtismPlugin *plugin, const char *key);
+
+/**
+ * Sends this plugin's own log messages (its `log_*` calls and `extism_current_plugin_log`)
+ * at or above `min_level` (0 trace … 4 error) to `callback` with `user_data`, in addition
+ * to the process-wide sink. A NULL `callback` removes it. While set, the plugin's
+ * `get_log_level` reports the lower of `min_level` and the process-wide level. Returns false
+ * for NULL `plugin` or a `min_level` outside 0–4. Thread-safe.
+ *
+ * # Safety
+ * `plugin` is NULL or a live plugin; `callback` follows `ExtismPluginLogFunction`'s contract
+ * with `user_data` until it is replaced or the plugin is freed.
+ */
+bool extism_plugin_set_log_callback(ExtismPlugin *plugin, ExtismPluginLogFunction callback, int32_t min_level, void *user_data);
+
+/**
+ * The plugin's main-module exported functions as a JSON array, for example
+ * `[{"name":"count_vowels","params":[],"results":["i32"]}]` (types `i32`, `i64`, `f32`,
+ * `f64`, `v128`, `funcref`, `externref`). Owned by the plugin, valid until it is freed; NULL
+ * for NULL `plugin`. Thread-safe.
+ *
+ * # Safety
+ * `plugin` is NULL or a live plugin.
+ */
+const char *extism_plugin_exports(ExtismPlugin *plugin);
 
 /**
  * This library's version as a static NUL-terminated string, for example "1.13.0". Never

@@ -199,6 +199,15 @@ impl CurrentPlugin<'_> {
         self.caller.data_mut().host_error = Some(message.into());
     }
 
+    /// Logs `message` as the plugin itself would with `log_*`: to the process-wide sink,
+    /// tagged with the plugin's id, and to the plugin's own log callback.
+    pub fn log(&self, level: crate::Level, message: &str) {
+        let plugin = &self.caller.data().plugin;
+        if crate::log::enabled(level, plugin) {
+            crate::log::plugin_message(level, plugin, message.as_bytes());
+        }
+    }
+
     /// The calling plugin's id.
     pub fn id(&self) -> [u8; 16] {
         self.caller.data().plugin.id

@@ -1,10 +1,22 @@
-//! Process-wide logging state as guests see it (ABI.md §8.6).
+//! Logging (ABI.md §8.6): one process-wide sink, installed once, built on `tracing` and
+//! `tracing-subscriber` (the line format, level names and filter directives are theirs), plus
+//! optional per-plugin callbacks.
 //!
-//! Until a sink is installed nothing is logged, `get_log_level` answers `i32::MAX`, and
-//! guests skip formatting their messages.
+//! Until a sink or callback is installed nothing is logged, `get_log_level` answers
+//! `i32::MAX`, and guests skip formatting their messages.
 
+use std::collections::VecDeque;
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
 
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::fmt::writer::{BoxMakeWriter, MakeWriter};
+use tracing_subscriber::EnvFilter;
+
+use crate::error::{Error, Result};
 use crate::store::PluginShared;
 
 /// Log levels, numbered as `get_log_level` reports them.
@@ -22,15 +34,159 @@ pub enum Level {
     Error = 4,
 }
 
+impl Level {
+    /// The level numbered `n` (0 trace … 4 error).
+    pub fn from_number(n: i32) -> Option<Level> {
+        [Level::Trace, Level::Debug, Level::Info, Level::Warn, Level::Error]
+            .get(usize::try_from(n).ok()?)
+            .copied()
+    }
+}
+
 /// `get_log_level`'s answer when nothing is logged.
 pub(crate) const OFF: i32 = i32::MAX;
 
-/// The most verbose level any installed sink accepts, or `OFF`.
+/// The most verbose level the installed sink accepts, or `OFF`.
 static MAX_LEVEL: AtomicI32 = AtomicI32::new(OFF);
 
-/// What `get_log_level` returns to a guest.
-pub(crate) fn guest_level(_plugin: &PluginShared) -> i32 {
-    MAX_LEVEL.load(Ordering::Relaxed)
+/// Where the process-wide log goes.
+#[derive(Debug, Clone)]
+pub enum LogSink {
+    /// Standard error, with colours.
+    Stderr,
+    /// Standard output, with colours.
+    Stdout,
+    /// A file opened for appending, created if missing, without colours.
+    File(PathBuf),
+    /// An in-memory queue of lines, read with [`drain_lines`].
+    Buffer,
+}
+
+/// A per-plugin logger: receives the plugin's own messages at or above `min_level`.
+#[derive(Clone)]
+pub(crate) struct PluginLogger {
+    pub(crate) min_level: Level,
+    pub(crate) callback: Arc<dyn Fn(Level, &str) + Send + Sync>,
+}
+
+/// Installs the process-wide sink with `filter`: a bare level name (`trace` … `error`, any
+/// case) means `extism=<level>`; anything else is a directive list such as
+/// `extism=trace,cranelift=debug`, parsed leniently. Targets no directive matches log at
+/// `error`. Fails if a sink is already installed or the file cannot be opened.
+pub fn install(sink: LogSink, filter: Option<&str>) -> Result<()> {
+    let filter = parse_filter(filter.unwrap_or("error"));
+    let max = filter.max_level_hint().unwrap_or(LevelFilter::TRACE);
+    let (writer, ansi) = match sink {
+        LogSink::Stderr => (BoxMakeWriter::new(io::stderr), true),
+        LogSink::Stdout => (BoxMakeWriter::new(io::stdout), true),
+        LogSink::File(path) => {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| Error::msg(format!("cannot open {}: {e}", path.display())))?;
+            (BoxMakeWriter::new(Mutex::new(file)), false)
+        }
+        LogSink::Buffer => (BoxMakeWriter::new(LineQueue), false),
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(ansi)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber)
+        .map_err(|_| Error::msg("a log sink is already installed"))?;
+    MAX_LEVEL.store(level_number(max), Ordering::Relaxed);
+    Ok(())
+}
+
+fn parse_filter(text: &str) -> EnvFilter {
+    let bare = ["trace", "debug", "info", "warn", "error"]
+        .into_iter()
+        .find(|level| level.eq_ignore_ascii_case(text.trim()));
+    let directives = match bare {
+        Some(level) => format!("extism={level}"),
+        None => text.to_owned(),
+    };
+    EnvFilter::builder()
+        .with_default_directive(LevelFilter::ERROR.into())
+        .parse_lossy(directives)
+}
+
+fn level_number(filter: LevelFilter) -> i32 {
+    match filter.into_level() {
+        None => OFF,
+        Some(tracing::Level::TRACE) => 0,
+        Some(tracing::Level::DEBUG) => 1,
+        Some(tracing::Level::INFO) => 2,
+        Some(tracing::Level::WARN) => 3,
+        Some(tracing::Level::ERROR) => 4,
+    }
+}
+
+/// Lines written to the [`LogSink::Buffer`] sink, oldest first.
+static LINES: Mutex<VecDeque<Vec<u8>>> = Mutex::new(VecDeque::new());
+
+/// Makes one [`QueuedLine`] per event.
+struct LineQueue;
+
+/// Collects one formatted event and queues it when the formatter drops it.
+struct QueuedLine(Vec<u8>);
+
+impl<'a> MakeWriter<'a> for LineQueue {
+    type Writer = QueuedLine;
+
+    fn make_writer(&'a self) -> QueuedLine {
+        QueuedLine(Vec::new())
+    }
+}
+
+impl Write for QueuedLine {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for QueuedLine {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            if let Ok(mut lines) = LINES.lock() {
+                lines.push_back(std::mem::take(&mut self.0));
+            }
+        }
+    }
+}
+
+/// Removes each buffered line in order and hands it to `handler` (newline included).
+pub fn drain_lines(mut handler: impl FnMut(&[u8])) {
+    loop {
+        let line = match LINES.lock() {
+            Ok(mut lines) => lines.pop_front(),
+            Err(_) => None,
+        };
+        match line {
+            Some(line) => handler(&line),
+            None => return,
+        }
+    }
+}
+
+fn plugin_logger(plugin: &PluginShared) -> Option<PluginLogger> {
+    plugin.logger.read().ok().and_then(|l| l.clone())
+}
+
+/// What `get_log_level` returns to a guest: the most verbose level anything accepts.
+pub(crate) fn guest_level(plugin: &PluginShared) -> i32 {
+    let global = MAX_LEVEL.load(Ordering::Relaxed);
+    match plugin_logger(plugin) {
+        Some(logger) => global.min(logger.min_level as i32),
+        None => global,
+    }
 }
 
 /// Whether a plugin message at `level` would be emitted anywhere.
@@ -38,10 +194,50 @@ pub(crate) fn enabled(level: Level, plugin: &PluginShared) -> bool {
     (level as i32) >= guest_level(plugin)
 }
 
-/// Emits a guest's log message. With no sink installed there is nowhere to emit it.
+/// Emits a message of the plugin's (its `log_*` calls or a host function's): to the
+/// process-wide sink under target `extism::pdk`, tagged with the plugin id, and to the
+/// plugin's own logger.
 pub(crate) fn plugin_message(level: Level, plugin: &PluginShared, message: &[u8]) {
-    if !enabled(level, plugin) {
-        return;
+    let text = match std::str::from_utf8(message) {
+        Ok(text) => text,
+        Err(err) => {
+            tracing::error!(target: "extism::pdk", plugin = ?plugin.id_string(), "unable to log message: {err}");
+            return;
+        }
+    };
+    if (level as i32) >= MAX_LEVEL.load(Ordering::Relaxed) {
+        let id = plugin.id_string();
+        match level {
+            Level::Trace => tracing::trace!(target: "extism::pdk", plugin = ?id, "{text}"),
+            Level::Debug => tracing::debug!(target: "extism::pdk", plugin = ?id, "{text}"),
+            Level::Info => tracing::info!(target: "extism::pdk", plugin = ?id, "{text}"),
+            Level::Warn => tracing::warn!(target: "extism::pdk", plugin = ?id, "{text}"),
+            Level::Error => tracing::error!(target: "extism::pdk", plugin = ?id, "{text}"),
+        }
     }
-    let _ = message;
+    if let Some(logger) = plugin_logger(plugin) {
+        if level >= logger.min_level {
+            (logger.callback)(level, text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_levels_become_extism_directives() {
+        assert_eq!(parse_filter("INFO").max_level_hint(), Some(LevelFilter::INFO));
+        assert_eq!(parse_filter("error").max_level_hint(), Some(LevelFilter::ERROR));
+        assert_eq!(
+            parse_filter("extism=trace,cranelift=debug").max_level_hint(),
+            Some(LevelFilter::TRACE)
+        );
+        assert_eq!(level_number(LevelFilter::OFF), OFF);
+        assert_eq!(level_number(LevelFilter::WARN), 3);
+        assert_eq!(Level::from_number(2), Some(Level::Info));
+        assert_eq!(Level::from_number(5), None);
+        assert_eq!(Level::from_number(-1), None);
+    }
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, OutOfMemory, Result};
 use crate::host_fn::Function;
 use crate::kernel::{self, Region};
 use crate::link::{self, NamedModule, Program};
+use crate::log::{Level, PluginLogger};
 use crate::manifest::{self, Manifest, Source, Wasm};
 use crate::store::{run_state, PluginShared, Settings, StoreData};
 use crate::timer;
@@ -153,6 +154,7 @@ impl CompiledPlugin {
             error: None,
             output: output_address(&store),
         };
+        tracing::debug!(target: "extism::plugin", plugin = ?shared.id_string(), "plugin created");
         Ok(Plugin {
             program: Arc::clone(&self.program),
             shared,
@@ -327,6 +329,9 @@ impl Plugin {
             last.error = outcome.error.clone();
             last.output = output;
         }
+        if let (Some(error), true) = (&outcome.error, outcome.rc != 0) {
+            tracing::error!(target: "extism::plugin", plugin = ?self.shared.id_string(), "call to {name} failed with {}: {error}", outcome.rc);
+        }
         outcome
     }
 
@@ -487,11 +492,99 @@ impl Plugin {
         }
     }
 
+    /// Sends this plugin's own log messages (its `log_*` calls and
+    /// [`CurrentPlugin::log`](crate::CurrentPlugin::log)) at or above `min_level` to
+    /// `callback`, besides the process-wide sink; `None` removes the callback. While set, the
+    /// plugin's `get_log_level` reports the lower of `min_level` and the process-wide level.
+    pub fn set_log_callback(
+        &self,
+        callback: Option<(Level, Arc<dyn Fn(Level, &str) + Send + Sync>)>,
+    ) -> Result<()> {
+        let mut logger = self
+            .shared
+            .logger
+            .write()
+            .map_err(|_| Error::msg("logger lock poisoned"))?;
+        *logger = callback.map(|(min_level, callback)| PluginLogger {
+            min_level,
+            callback,
+        });
+        Ok(())
+    }
+
+    /// The value of var `key`, if set. Fails while a call runs on this plugin.
+    pub fn var_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let state = self.lock_between_calls()?;
+        Ok(state.store.data().vars.get(key).cloned())
+    }
+
+    /// Sets var `key` with the guest's `var_set` accounting against `max_var_bytes`. Fails
+    /// while a call runs on this plugin, when vars are disabled, or when the store is full.
+    pub fn var_set(&self, key: &str, value: &[u8]) -> Result<()> {
+        let mut state = self.lock_between_calls()?;
+        let limit = self.program.settings.max_var_bytes;
+        crate::vars::insert(
+            &mut state.store.data_mut().vars,
+            limit,
+            key.to_owned(),
+            value.to_vec(),
+        )
+    }
+
+    /// Removes var `key`; returns whether it existed. Fails while a call runs.
+    pub fn var_remove(&self, key: &str) -> Result<bool> {
+        let mut state = self.lock_between_calls()?;
+        Ok(state.store.data_mut().vars.remove(key).is_some())
+    }
+
+    fn lock_between_calls(&self) -> Result<MutexGuard<'_, CallState>> {
+        match self.state.try_lock() {
+            Ok(state) => Ok(state),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                Err(Error::msg("a call is running on this plugin"))
+            }
+            Err(std::sync::TryLockError::Poisoned(_)) => Err(Error::msg("plugin lock poisoned")),
+        }
+    }
+
+    /// The main module's exported functions as a JSON array of
+    /// `{"name": …, "params": […], "results": […]}` with wasm type names.
+    pub fn exports_json(&self) -> String {
+        let exports: Vec<serde_json::Value> = self
+            .program
+            .main_module()
+            .exports()
+            .filter_map(|export| {
+                let wasmtime::ExternType::Func(ty) = export.ty() else {
+                    return None;
+                };
+                Some(serde_json::json!({
+                    "name": export.name(),
+                    "params": ty.params().map(|t| type_name(&t)).collect::<Vec<_>>(),
+                    "results": ty.results().map(|t| type_name(&t)).collect::<Vec<_>>(),
+                }))
+            })
+            .collect();
+        serde_json::Value::Array(exports).to_string()
+    }
+
     /// Makes `http_headers` return the last response's headers.
     pub fn allow_http_response_headers(&self) {
         self.shared
             .http_headers_enabled
             .store(true, Ordering::Relaxed);
+    }
+}
+
+fn type_name(ty: &wasmtime::ValType) -> &'static str {
+    match ty {
+        wasmtime::ValType::I32 => "i32",
+        wasmtime::ValType::I64 => "i64",
+        wasmtime::ValType::F32 => "f32",
+        wasmtime::ValType::F64 => "f64",
+        wasmtime::ValType::V128 => "v128",
+        wasmtime::ValType::Ref(r) if r.heap_type().is_func() => "funcref",
+        wasmtime::ValType::Ref(_) => "externref",
     }
 }
 

@@ -13,6 +13,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use crate::error::OutOfMemory;
 use crate::kernel::Kernel;
 use crate::link::Program;
+use crate::log::PluginLogger;
 use crate::manifest::Manifest;
 
 /// Settings fixed when a plugin is compiled.
@@ -53,12 +54,20 @@ pub(crate) mod run_state {
 }
 
 /// Per-plugin state that outlives store rebuilds and is reachable without the call lock.
-#[derive(Debug)]
 pub(crate) struct PluginShared {
     pub(crate) id: [u8; 16],
     pub(crate) config: RwLock<BTreeMap<String, String>>,
     pub(crate) run_state: AtomicU8,
     pub(crate) http_headers_enabled: AtomicBool,
+    pub(crate) logger: RwLock<Option<PluginLogger>>,
+}
+
+impl std::fmt::Debug for PluginShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginShared")
+            .field("id", &self.id_string())
+            .finish()
+    }
 }
 
 impl PluginShared {
@@ -68,6 +77,7 @@ impl PluginShared {
             config: RwLock::new(config),
             run_state: AtomicU8::new(run_state::IDLE),
             http_headers_enabled: AtomicBool::new(false),
+            logger: RwLock::new(None),
         }
     }
 

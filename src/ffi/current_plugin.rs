@@ -116,3 +116,28 @@ pub unsafe extern "C" fn extism_current_plugin_set_error(
         current.set_error(message.into_owned());
     }
 }
+
+/// Logs `message` (converted lossily to UTF-8) at `level` (0 trace … 4 error) as the plugin
+/// would with its `log_*` calls: to the process-wide sink, tagged with the plugin's id, and
+/// to the plugin's log callback. NULL arguments or another level: no effect.
+///
+/// # Safety
+/// `plugin` is NULL or the callback's `plugin` argument, used during the callback; `message`
+/// is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn extism_current_plugin_log(
+    plugin: *mut ExtismCurrentPlugin,
+    level: i32,
+    message: *const c_char,
+) {
+    ffi_boundary! {
+        let current = try_current!(plugin);
+        let Some(level) = crate::log::Level::from_number(level) else { return };
+        if message.is_null() {
+            return;
+        }
+        // SAFETY: non-NULL and NUL-terminated per the contract.
+        let message = unsafe { std::ffi::CStr::from_ptr(message) }.to_string_lossy();
+        current.log(level, &message);
+    }
+}

@@ -13,6 +13,7 @@ pub mod cancel;
 pub mod compiled;
 pub mod current_plugin;
 pub mod function;
+pub mod log;
 pub mod plugin;
 pub mod version;
 

@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void, CString};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::cancel::ExtismCancelHandle;
 use super::function::{take_functions, ExtismFunction};
-use super::{c_str, ffi_boundary, set_errmsg, slice, try_ref, CStringSlot, ExtismSize};
+use super::{c_str, ffi_boundary, set_errmsg, slice, to_c_string, try_ref, try_str, CStringSlot, ExtismSize};
+use crate::log::Level;
 use crate::error::{Error, Result};
 use crate::plugin::{Plugin, PluginBuilder};
 
@@ -19,6 +21,10 @@ pub struct ExtismPlugin {
     pub(crate) plugin: Plugin,
     pub(crate) cancel: ExtismCancelHandle,
     error: CStringSlot,
+    /// The value last returned by `extism_plugin_var_get`.
+    var_value: Mutex<Option<Vec<u8>>>,
+    /// `extism_plugin_exports`' answer, made on first use.
+    exports: OnceLock<CString>,
 }
 
 impl ExtismPlugin {
@@ -30,6 +36,8 @@ impl ExtismPlugin {
             plugin,
             cancel,
             error: CStringSlot::default(),
+            var_value: Mutex::new(None),
+            exports: OnceLock::new(),
         }))
     }
 }
@@ -356,5 +364,148 @@ pub unsafe extern "C" fn extism_plugin_reset(plugin: *mut ExtismPlugin) -> bool 
 pub unsafe extern "C" fn extism_plugin_allow_http_response_headers(plugin: *mut ExtismPlugin) {
     ffi_boundary! {
         try_ref!(plugin).plugin.allow_http_response_headers()
+    }
+}
+
+/// Reads var `key` of `plugin` between calls. Returns the value's bytes and stores their
+/// length in `*len`; NULL when the var is unset, for NULL arguments, a non-UTF-8 key, or while
+/// a call runs on the plugin. The bytes are owned by the plugin and valid until the next call,
+/// var change, reset or free.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin; `key` is NULL or NUL-terminated; `len` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_var_get(
+    plugin: *mut ExtismPlugin,
+    key: *const c_char,
+    len: *mut ExtismSize,
+) -> *const u8 {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        let key = try_str!(key);
+        if len.is_null() {
+            return std::ptr::null();
+        }
+        let Ok(Some(value)) = plugin.plugin.var_get(key) else {
+            return std::ptr::null();
+        };
+        let Ok(mut slot) = plugin.var_value.lock() else {
+            return std::ptr::null();
+        };
+        // SAFETY: `len` is non-NULL and writable per the contract.
+        unsafe { len.write(value.len() as ExtismSize) };
+        slot.insert(value).as_ptr()
+    }
+}
+
+/// Sets var `key` of `plugin` to `value[0..len)` (copied; `value` may be NULL only when `len`
+/// is 0, meaning an empty value), with the same `max_var_bytes` accounting as the guest's
+/// `var_set`. Returns false for NULL `plugin` or `key`, a non-UTF-8 key, vars disabled
+/// (`max_var_bytes` 0), a full store, or while a call runs on the plugin.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin; `key` is NULL or NUL-terminated; `value` points to `len`
+/// readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_var_set(
+    plugin: *mut ExtismPlugin,
+    key: *const c_char,
+    value: *const u8,
+    len: ExtismSize,
+) -> bool {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        let key = try_str!(key);
+        let Ok(value) = slice(value, len) else {
+            return false;
+        };
+        plugin.plugin.var_set(key, value).is_ok()
+    }
+}
+
+/// Removes var `key` of `plugin`; true if it existed. False for NULL arguments, a non-UTF-8
+/// key, or while a call runs on the plugin.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin; `key` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_var_remove(plugin: *mut ExtismPlugin, key: *const c_char) -> bool {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        let key = try_str!(key);
+        plugin.plugin.var_remove(key).unwrap_or(false)
+    }
+}
+
+/// A per-plugin log callback: `level` is 0 (trace) to 4 (error); `message` is NUL-terminated,
+/// `len` bytes long, and valid only during the call; `user_data` is the pointer given to
+/// `extism_plugin_set_log_callback`. Runs on the thread of the call that logged. Must not
+/// unwind or `longjmp` through this library.
+pub type ExtismPluginLogFunction = Option<
+    unsafe extern "C" fn(level: i32, message: *const c_char, len: ExtismSize, user_data: *mut c_void),
+>;
+
+/// The caller's logger pointer, shared with the callback.
+struct LogUserData(*mut c_void);
+
+// SAFETY: only handed back to the caller's callback, which the caller makes thread-safe.
+unsafe impl Send for LogUserData {}
+// SAFETY: as above; this library never dereferences it.
+unsafe impl Sync for LogUserData {}
+
+impl LogUserData {
+    fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
+
+/// Sends this plugin's own log messages (its `log_*` calls and `extism_current_plugin_log`)
+/// at or above `min_level` (0 trace … 4 error) to `callback` with `user_data`, in addition
+/// to the process-wide sink. A NULL `callback` removes it. While set, the plugin's
+/// `get_log_level` reports the lower of `min_level` and the process-wide level. Returns false
+/// for NULL `plugin` or a `min_level` outside 0–4. Thread-safe.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin; `callback` follows `ExtismPluginLogFunction`'s contract
+/// with `user_data` until it is replaced or the plugin is freed.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_set_log_callback(
+    plugin: *mut ExtismPlugin,
+    callback: ExtismPluginLogFunction,
+    min_level: i32,
+    user_data: *mut c_void,
+) -> bool {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        let Some(callback) = callback else {
+            return plugin.plugin.set_log_callback(None).is_ok();
+        };
+        let Some(min_level) = Level::from_number(min_level) else {
+            return false;
+        };
+        let user_data = LogUserData(user_data);
+        let forward = move |level: Level, message: &str| {
+            let text = to_c_string(message);
+            let len = text.as_bytes().len() as ExtismSize;
+            // SAFETY: `text` is NUL-terminated and outlives the call; see the contract.
+            unsafe { callback(level as i32, text.as_ptr(), len, user_data.get()) };
+        };
+        plugin.plugin.set_log_callback(Some((min_level, Arc::new(forward)))).is_ok()
+    }
+}
+
+/// The plugin's main-module exported functions as a JSON array, for example
+/// `[{"name":"count_vowels","params":[],"results":["i32"]}]` (types `i32`, `i64`, `f32`,
+/// `f64`, `v128`, `funcref`, `externref`). Owned by the plugin, valid until it is freed; NULL
+/// for NULL `plugin`. Thread-safe.
+///
+/// # Safety
+/// `plugin` is NULL or a live plugin.
+#[no_mangle]
+pub unsafe extern "C" fn extism_plugin_exports(plugin: *mut ExtismPlugin) -> *const c_char {
+    ffi_boundary! {
+        let plugin = try_ref!(plugin);
+        plugin.exports.get_or_init(|| to_c_string(&plugin.plugin.exports_json())).as_ptr()
     }
 }
