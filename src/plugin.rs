@@ -469,9 +469,11 @@ impl Plugin {
     pub fn reset(&self) -> Result<()> {
         let mut state = self.lock_idle()?;
         kernel::reset(&mut state.store);
+        let output = output_address(&state.store);
         drop(state);
         if let Ok(mut last) = self.last.lock() {
-            last.output = (0, 0);
+            last.output = output;
+            last.error = None;
         }
         Ok(())
     }
