@@ -75,6 +75,12 @@ impl Program {
         linker.allow_shadowing(true);
         if settings.with_wasi {
             wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi)?;
+            // Any exit code ends the call with that code (wasmtime-wasi refuses 126 and up).
+            linker.func_wrap(
+                "wasi_snapshot_preview1",
+                "proc_exit",
+                |code: i32| -> wasmtime::Result<()> { Err(wasmtime_wasi::I32Exit(code).into()) },
+            )?;
         }
         let mut user_functions = BTreeMap::new();
         for function in functions {

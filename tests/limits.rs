@@ -1,0 +1,438 @@
+//! Limits: timeouts and cancellation (ABI.md §8.1, D4), fuel (§8.2), `memory.max_pages` and
+//! `memory.max_var_bytes` (§7.3).
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use extism::{Manifest, Plugin, PluginBuilder, Wasm};
+
+use common::{assert_output, build, call, manifest_for, plugin_bytes, pseudo_random, Call};
+
+/// A generous bound for things that must happen "soon".
+const SOON: Duration = Duration::from_secs(5);
+
+fn traps_with_timeout(ms: u64) -> Plugin {
+    let mut manifest = manifest_for("traps.wasm");
+    manifest.timeout_ms = Some(ms);
+    build(manifest, false)
+}
+
+#[track_caller]
+fn assert_timeout(c: &Call) {
+    assert_eq!((c.rc, c.error.as_deref()), (134, Some("timeout")), "{c:?}");
+}
+
+#[track_caller]
+fn assert_trap(c: &Call) {
+    assert_eq!(c.rc, 134, "{c:?}");
+    let error = c.error.clone().unwrap_or_default();
+    assert!(error.starts_with("wasm trap: "), "error {error:?}");
+}
+
+/// `spin` loops forever; `quick` returns 7; `work` runs a 10,000-iteration counting loop
+/// (about 70,000 instructions) and returns 0.
+const SPIN_WAT: &str = r#"(module
+  (func (export "spin") (result i32) (loop $l (br $l)) (i32.const 0))
+  (func (export "quick") (result i32) (i32.const 7))
+  (func (export "work") (result i32)
+    (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 10000))))
+    (i32.const 0)))"#;
+
+// ---- timeouts (§8.1) ----
+
+#[test]
+fn timeout_stops_an_infinite_loop() {
+    let plugin = traps_with_timeout(100);
+    for _ in 0..2 {
+        let start = Instant::now();
+        let c = call(&plugin, "infinite_loop", b"");
+        let elapsed = start.elapsed();
+        assert_timeout(&c);
+        assert!(elapsed >= Duration::from_millis(100), "stopped after {elapsed:?}");
+        assert!(elapsed < SOON, "took {elapsed:?}");
+    }
+    // The plugin still runs code afterwards, and a trap is not reported as a timeout.
+    assert_trap(&call(&plugin, "unreachable", b""));
+}
+
+#[test]
+fn timeout_does_not_affect_later_calls() {
+    let manifest = Manifest {
+        timeout_ms: Some(100),
+        ..Manifest::new([Wasm::data(SPIN_WAT)])
+    };
+    let plugin = build(manifest, false);
+    assert_timeout(&call(&plugin, "spin", b""));
+    let c = call(&plugin, "quick", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (7, None));
+    // Idle time longer than the timeout does not count against the next call.
+    std::thread::sleep(Duration::from_millis(250));
+    for _ in 0..20 {
+        let c = call(&plugin, "work", b"");
+        assert_eq!((c.rc, c.error.as_deref()), (0, None));
+    }
+    assert_timeout(&call(&plugin, "spin", b""));
+}
+
+/// Runs `func` on `plugin` while another thread cancels it once after `delay`; if that cancel
+/// is lost, keeps cancelling after `SOON` so the test fails instead of hanging.
+fn call_and_cancel(plugin: &Plugin, func: &str, delay: Duration) -> (Call, Duration) {
+    let handle = plugin.cancel_handle();
+    let done = Arc::new(AtomicBool::new(false));
+    let d = Arc::clone(&done);
+    let start = Instant::now();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        assert!(handle.cancel());
+        let give_up = Instant::now() + SOON;
+        while !d.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50));
+            if Instant::now() > give_up {
+                handle.cancel();
+            }
+        }
+    });
+    let c = call(plugin, func, b"");
+    let elapsed = start.elapsed();
+    done.store(true, Ordering::SeqCst);
+    canceller.join().unwrap();
+    (c, elapsed)
+}
+
+#[test]
+fn cancel_from_another_thread_five_times() {
+    let plugin = load_traps();
+    // Instantiate main first, so that every cancel below lands in a running export.
+    assert_trap(&call(&plugin, "unreachable", b""));
+    for round in 0..5 {
+        let (c, elapsed) = call_and_cancel(&plugin, "infinite_loop", Duration::from_millis(200));
+        assert_timeout(&c);
+        assert!(elapsed >= Duration::from_millis(200), "round {round}: {elapsed:?}");
+        assert!(elapsed < SOON, "round {round}: cancel took {elapsed:?}");
+    }
+    assert_trap(&call(&plugin, "unreachable", b""));
+}
+
+fn load_traps() -> Plugin {
+    common::load("traps.wasm", false)
+}
+
+#[test]
+fn cancel_while_idle_does_nothing() {
+    let plugin = build(Manifest::new([Wasm::data(SPIN_WAT)]), false);
+    let handle = plugin.cancel_handle();
+    assert!(handle.cancel());
+    assert!(handle.cancel());
+    for _ in 0..3 {
+        let c = call(&plugin, "work", b"");
+        assert_eq!((c.rc, c.error.as_deref()), (0, None));
+    }
+    let c = call(&plugin, "quick", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (7, None));
+    // And a real cancel still works afterwards.
+    let (c, elapsed) = call_and_cancel(&plugin, "spin", Duration::from_millis(200));
+    assert_timeout(&c);
+    assert!(elapsed < SOON);
+    let c = call(&plugin, "quick", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (7, None));
+}
+
+/// Runs `infinite_loop` on `plugin` in a new thread; the flag is set when it returns.
+fn spawn_loop(plugin: Arc<Plugin>) -> (std::thread::JoinHandle<(Call, Duration)>, Arc<AtomicBool>) {
+    let done = Arc::new(AtomicBool::new(false));
+    let d = Arc::clone(&done);
+    let handle = std::thread::spawn(move || {
+        let start = Instant::now();
+        let c = call(&plugin, "infinite_loop", b"");
+        let elapsed = start.elapsed();
+        d.store(true, Ordering::SeqCst);
+        (c, elapsed)
+    });
+    (handle, done)
+}
+
+#[test]
+fn timeouts_of_different_plugins_are_independent() {
+    let short = Arc::new(traps_with_timeout(100));
+    let long = Arc::new(traps_with_timeout(2000));
+    let (long_thread, long_done) = spawn_loop(Arc::clone(&long));
+    let (short_thread, _) = spawn_loop(Arc::clone(&short));
+    let (c, elapsed) = short_thread.join().unwrap();
+    assert_timeout(&c);
+    assert!(elapsed < SOON, "short timeout took {elapsed:?}");
+    assert!(!long_done.load(Ordering::SeqCst), "the long call ended with the short one");
+    let (c, elapsed) = long_thread.join().unwrap();
+    assert_timeout(&c);
+    assert!(elapsed >= Duration::from_millis(1500), "long call stopped after {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(2) + SOON, "long call took {elapsed:?}");
+}
+
+#[test]
+fn siblings_of_one_compiled_plugin_have_separate_timeouts_and_cancels() {
+    let mut manifest = manifest_for("traps.wasm");
+    manifest.timeout_ms = Some(2000);
+    let compiled = PluginBuilder::from_manifest(manifest).compile().unwrap();
+    let a = compiled.instantiate().unwrap();
+    let b = Arc::new(compiled.instantiate().unwrap());
+    // Instantiate main in both first.
+    assert_trap(&call(&a, "unreachable", b""));
+    assert_trap(&call(&b, "unreachable", b""));
+
+    let (b_thread, b_done) = spawn_loop(Arc::clone(&b));
+    let (c, elapsed) = call_and_cancel(&a, "infinite_loop", Duration::from_millis(100));
+    assert_timeout(&c);
+    assert!(elapsed < Duration::from_millis(1500), "cancel took {elapsed:?}");
+    assert!(!b_done.load(Ordering::SeqCst), "cancelling one sibling stopped the other");
+    let (c, elapsed) = b_thread.join().unwrap();
+    assert_timeout(&c);
+    assert!(elapsed >= Duration::from_millis(1500), "sibling stopped after {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(2) + SOON, "sibling took {elapsed:?}");
+}
+
+#[test]
+fn sibling_timeout_does_not_stop_a_plugin_without_timeout() {
+    // One plugin times out quickly while a plugin from the same bytes but without a timeout
+    // keeps running until it is cancelled.
+    let short = Arc::new(traps_with_timeout(100));
+    let free = Arc::new(load_traps());
+    assert_trap(&call(&free, "unreachable", b""));
+    let cancel = free.cancel_handle();
+    let (free_thread, free_done) = spawn_loop(Arc::clone(&free));
+    let (short_thread, _) = spawn_loop(short);
+    let (c, _) = short_thread.join().unwrap();
+    assert_timeout(&c);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!free_done.load(Ordering::SeqCst), "another plugin's timeout stopped this call");
+    cancel.cancel();
+    let (c, _) = free_thread.join().unwrap();
+    assert_timeout(&c);
+}
+
+// ---- fuel (§8.2) ----
+
+#[test]
+fn fuel_limit_of_one_runs_out_every_time() {
+    let plugin = PluginBuilder::new(plugin_bytes("traps.wasm"))
+        .with_fuel_limit(1)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let c = call(&plugin, "infinite_loop", b"");
+        assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+    }
+    let plugin = PluginBuilder::new(plugin_bytes("returns.wasm"))
+        .with_fuel_limit(1)
+        .build()
+        .unwrap();
+    for func in ["output_hello", "error_rc7", "output_hello"] {
+        let c = call(&plugin, func, b"");
+        assert_eq!(
+            (c.rc, c.error.as_deref()),
+            (-1, Some("plugin ran out of fuel")),
+            "{func}"
+        );
+    }
+}
+
+#[test]
+fn larger_fuel_budget_lets_plugins_run() {
+    let plugin = PluginBuilder::new(plugin_bytes("noop.wasm"))
+        .with_fuel_limit(1_000_000)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let c = call(&plugin, "run", b"");
+        assert_eq!((c.rc, c.error.as_deref()), (0, None));
+        let c = call(&plugin, "run_i32", b"");
+        assert_eq!((c.rc, c.error.as_deref()), (0, None));
+    }
+    let plugin = PluginBuilder::new(plugin_bytes("returns.wasm"))
+        .with_fuel_limit(1_000_000)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        assert_output(&plugin, "output_hello", b"", b"hello");
+    }
+}
+
+#[test]
+fn fuel_is_refilled_for_every_call() {
+    // `work` costs about 70,000 units; 50 calls would need 3.5 million without refills.
+    let plugin = PluginBuilder::new(SPIN_WAT)
+        .with_fuel_limit(1_000_000)
+        .build()
+        .unwrap();
+    for _ in 0..50 {
+        let c = call(&plugin, "work", b"");
+        assert_eq!((c.rc, c.error.as_deref()), (0, None));
+    }
+    let c = call(&plugin, "spin", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+    let c = call(&plugin, "work", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (0, None), "not refilled after exhaustion");
+}
+
+#[test]
+fn fuel_unit_is_about_one_per_instruction() {
+    // `work` executes roughly 70,000 instructions: a tenth of that must not be enough.
+    let plugin = PluginBuilder::new(SPIN_WAT)
+        .with_fuel_limit(7_000)
+        .build()
+        .unwrap();
+    let c = call(&plugin, "work", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+    let c = call(&plugin, "quick", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (7, None));
+}
+
+#[test]
+fn fuel_exhaustion_takes_precedence_over_guest_error() {
+    let wat = r#"(module
+      (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+      (import "extism:host/env" "error_set" (func $error_set (param i64)))
+      (func (export "error_then_spin") (result i32)
+        (call $error_set (call $alloc (i64.const 4)))
+        (loop $l (br $l))
+        (i32.const 0)))"#;
+    let plugin = PluginBuilder::new(wat).with_fuel_limit(10_000).build().unwrap();
+    let c = call(&plugin, "error_then_spin", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+}
+
+#[test]
+fn fuel_with_compiled_plugin_applies_to_each_plugin() {
+    let compiled = PluginBuilder::new(plugin_bytes("traps.wasm"))
+        .with_fuel_limit(10_000)
+        .compile()
+        .unwrap();
+    for _ in 0..2 {
+        let plugin = compiled.instantiate().unwrap();
+        let c = call(&plugin, "infinite_loop", b"");
+        assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+    }
+}
+
+// ---- memory.max_pages (§7.3) ----
+
+fn with_max_pages(name: &str, pages: u32) -> Plugin {
+    let mut manifest = manifest_for(name);
+    manifest.memory.max_pages = Some(pages);
+    build(manifest, false)
+}
+
+#[track_caller]
+fn assert_oom(c: &Call) {
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("oom")), "{c:?}");
+}
+
+#[test]
+fn grow_bomb_is_refused_with_oom() {
+    let plugin = with_max_pages("traps.wasm", 4);
+    assert_oom(&call(&plugin, "grow_bomb", b""));
+    assert_oom(&call(&plugin, "grow_bomb", b""));
+    assert_trap(&call(&plugin, "unreachable", b""));
+}
+
+#[test]
+fn alloc_bomb_is_refused_with_oom() {
+    let plugin = with_max_pages("traps.wasm", 4);
+    assert_oom(&call(&plugin, "alloc_bomb", b""));
+    assert_trap(&call(&plugin, "unreachable", b""));
+}
+
+#[test]
+fn large_input_over_budget_is_oom_and_small_inputs_still_work() {
+    let plugin = with_max_pages("echo.wasm", 16);
+    let big = pseudo_random(64 * 1024 * 1024, 99);
+    let c = call(&plugin, "echo", &big);
+    assert_oom(&c);
+    assert_output(&plugin, "echo", b"hello", b"hello");
+    let small = pseudo_random(1000, 5);
+    assert_output(&plugin, "echo", &small, &small);
+    assert_oom(&call(&plugin, "echo", &big));
+    assert_output(&plugin, "echo", b"again", b"again");
+}
+
+#[test]
+fn max_pages_zero_fails_the_first_call() {
+    let plugin = with_max_pages("traps.wasm", 0);
+    assert_oom(&call(&plugin, "unreachable", b""));
+}
+
+#[test]
+fn initial_memory_must_fit_the_budget() {
+    let wat = r#"(module (memory 17) (func (export "run") (result i32) (i32.const 3)))"#;
+    let mut manifest = Manifest::new([Wasm::data(wat)]);
+    manifest.memory.max_pages = Some(16);
+    let plugin = build(manifest.clone(), false);
+    assert_oom(&call(&plugin, "run", b""));
+    manifest.memory.max_pages = Some(17);
+    let plugin = build(manifest, false);
+    let c = call(&plugin, "run", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (3, None));
+}
+
+#[test]
+fn without_max_pages_large_inputs_work() {
+    let plugin = common::load("echo.wasm", false);
+    let big = pseudo_random(20 * 1024 * 1024, 7);
+    let c = call(&plugin, "echo", &big);
+    assert_eq!((c.rc, c.error.as_deref()), (0, None));
+    assert!(c.output == big, "echo differs");
+}
+
+// ---- memory.max_var_bytes (§7.3, §5.3) ----
+
+fn config_var_with_var_limit(limit: u64) -> Plugin {
+    let mut manifest = manifest_for("config_var.wasm");
+    manifest.memory.max_var_bytes = Some(limit);
+    build(manifest, false)
+}
+
+#[test]
+fn vars_disabled_with_zero_limit() {
+    let plugin = config_var_with_var_limit(0);
+    let c = call(&plugin, "set_var", "a=b");
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Vars are disabled by this host")));
+    // Deletes are refused too, and reads still work.
+    let c = call(&plugin, "del_var", "a");
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Vars are disabled by this host")));
+    assert_output(&plugin, "get_var", "a", b"none");
+}
+
+#[test]
+fn var_store_full() {
+    // Each entry costs key + value + 48 bytes: "a" + 10 bytes = 59, so two fit in 118.
+    let plugin = config_var_with_var_limit(118);
+    assert_output(&plugin, "set_var", "a=0123456789", b"");
+    assert_output(&plugin, "set_var", "b=9876543210", b"");
+    let c = call(&plugin, "set_var", "c=x");
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Variable store is full")));
+    // Replacing an entry counts the old one as well: 118 + 59 > 118.
+    let c = call(&plugin, "set_var", "a=abcdefghij");
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Variable store is full")));
+    assert_output(&plugin, "get_var", "a", b"0123456789");
+    assert_output(&plugin, "get_var", "b", b"9876543210");
+    assert_output(&plugin, "get_var", "c", b"none");
+}
+
+#[test]
+fn default_var_limit_is_one_mib() {
+    let plugin = common::load("config_var.wasm", false);
+    let limit = 1024 * 1024;
+    // 1 + value + 48 <= 1 MiB fits ...
+    let fits = format!("k={}", "v".repeat(limit - 49));
+    assert_output(&plugin, "set_var", &fits, b"");
+    assert_output(&plugin, "del_var", "k", b"");
+    // ... one byte more does not.
+    let too_big = format!("k={}", "v".repeat(limit - 48));
+    let c = call(&plugin, "set_var", &too_big);
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Variable store is full")));
+    assert_output(&plugin, "get_var", "k", b"none");
+}
