@@ -27,7 +27,8 @@ pub use manifest::{
     DataSource, Manifest, MemoryOptions, RawBytes, Wasm, WasmData, WasmFile, WasmUrl,
 };
 pub use plugin::{
-    CallOutcome, CancelHandle, CompiledPlugin, Plugin, PluginBuilder, RC_TRAP, TIMEOUT_MESSAGE,
+    CallOutcome, CancelHandle, CompiledPlugin, FunctionSignature, Plugin, PluginBuilder, RC_TRAP,
+    TIMEOUT_MESSAGE,
 };
 pub use wasmtime::Val;
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use base64::Engine as _;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -18,7 +18,7 @@ pub const DEFAULT_MAX_VAR_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_MAX_HTTP_RESPONSE_BYTES: u64 = 50 * 1024 * 1024;
 
 /// A plugin description: its modules, limits, configuration and capabilities.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// The modules; the one named `main` (or the only one) is the one whose exports are called.
@@ -42,7 +42,7 @@ pub struct Manifest {
 }
 
 /// Memory limits of a manifest.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemoryOptions {
     /// Budget, in 64 KiB pages, for the plugin's memory growth.
@@ -57,7 +57,7 @@ pub struct MemoryOptions {
 }
 
 /// One module of a manifest.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Wasm {
     /// Read from a file when the plugin is compiled.
@@ -69,35 +69,35 @@ pub enum Wasm {
 }
 
 /// A module read from a file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WasmFile {
     /// The file; relative paths resolve against the working directory.
     pub path: PathBuf,
     /// Module name used for linking.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Expected lowercase hex SHA-256 of the bytes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
 }
 
 /// A module given inline.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WasmData {
     /// The module bytes.
     pub data: DataSource,
     /// Module name used for linking.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Expected lowercase hex SHA-256 of the bytes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
 }
 
 /// A module fetched from a URL.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WasmUrl {
     /// Where to fetch the module.
@@ -109,32 +109,38 @@ pub struct WasmUrl {
     #[serde(default)]
     pub method: Option<String>,
     /// Module name used for linking.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Expected lowercase hex SHA-256 of the bytes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
 }
 
 /// Inline module bytes: base64 text, or a raw address in this process.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum DataSource {
     /// Standard base64 with padding.
-    Bytes(#[serde(deserialize_with = "base64_bytes")] Vec<u8>),
+    Bytes(
+        #[serde(deserialize_with = "base64_bytes", serialize_with = "bytes_base64")] Vec<u8>,
+    ),
     /// `len` bytes at address `ptr` of this process, copied at load time. The caller
     /// guarantees that the memory is readable.
     Pointer(RawBytes),
 }
 
 /// An address and a length, as SDKs pass module bytes without base64.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBytes {
     /// Address of the first byte.
     pub ptr: u64,
     /// Number of bytes.
     pub len: u64,
+}
+
+fn bytes_base64<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 fn base64_bytes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
@@ -176,6 +182,17 @@ impl Manifest {
 }
 
 impl Wasm {
+    /// A module fetched from `url` with a GET request.
+    pub fn url(url: impl Into<String>) -> Self {
+        Wasm::Url(WasmUrl {
+            url: url.into(),
+            headers: BTreeMap::new(),
+            method: None,
+            name: None,
+            hash: None,
+        })
+    }
+
     /// A module read from `path`.
     pub fn file(path: impl Into<PathBuf>) -> Self {
         Wasm::File(WasmFile {
@@ -385,6 +402,18 @@ mod tests {
         assert_eq!(m.max_var_bytes(), 0);
         assert_eq!(m.max_http_response_bytes(), DEFAULT_MAX_HTTP_RESPONSE_BYTES);
         assert_eq!(Manifest::default().max_var_bytes(), DEFAULT_MAX_VAR_BYTES);
+    }
+
+    #[test]
+    fn serializes_back_to_an_equivalent_manifest() {
+        let mut manifest = Manifest::new([Wasm::data(b"\0asm".to_vec()).with_name("lib"), Wasm::file("m.wasm")]);
+        manifest.timeout_ms = Some(7);
+        let json = serde_json::to_string(&manifest).unwrap();
+        let back = Manifest::parse(json.as_bytes()).unwrap();
+        assert!(matches!(&back.wasm[0], Wasm::Data(d) if d.name.as_deref() == Some("lib")
+            && matches!(&d.data, DataSource::Bytes(b) if b == b"\0asm")));
+        assert!(matches!(&back.wasm[1], Wasm::File(f) if f.path == std::path::Path::new("m.wasm")));
+        assert_eq!(back.timeout_ms, Some(7));
     }
 
     #[test]

@@ -169,6 +169,66 @@ impl CompiledPlugin {
     }
 }
 
+/// A function's name and wasm signature, as listed by [`CompiledPlugin::exports`] and
+/// [`CompiledPlugin::imports`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FunctionSignature {
+    /// The import module, for imports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// The function name.
+    pub name: String,
+    /// Parameter types: `i32`, `i64`, `f32`, `f64`, `v128`, `funcref`, `externref`.
+    pub params: Vec<&'static str>,
+    /// Result types.
+    pub results: Vec<&'static str>,
+}
+
+impl FunctionSignature {
+    fn new(module: Option<&str>, name: &str, ty: &wasmtime::FuncType) -> Self {
+        FunctionSignature {
+            module: module.map(str::to_owned),
+            name: name.to_owned(),
+            params: ty.params().map(|t| type_name(&t)).collect(),
+            results: ty.results().map(|t| type_name(&t)).collect(),
+        }
+    }
+}
+
+fn exports(program: &Program) -> Vec<FunctionSignature> {
+    program
+        .main_module()
+        .exports()
+        .filter_map(|export| match export.ty() {
+            wasmtime::ExternType::Func(ty) => Some(FunctionSignature::new(None, export.name(), &ty)),
+            _ => None,
+        })
+        .collect()
+}
+
+impl CompiledPlugin {
+    /// The main module's exported functions.
+    pub fn exports(&self) -> Vec<FunctionSignature> {
+        exports(&self.program)
+    }
+
+    /// The main module's imported functions.
+    pub fn imports(&self) -> Vec<FunctionSignature> {
+        self.program
+            .main_module()
+            .imports()
+            .filter_map(|import| match import.ty() {
+                wasmtime::ExternType::Func(ty) => Some(FunctionSignature::new(
+                    Some(import.module()),
+                    import.name(),
+                    &ty,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// Module names by the rules of ABI.md §6.1.
 fn module_names(wasm: &[Wasm]) -> Result<Vec<String>> {
     if wasm.len() == 1 {
@@ -552,22 +612,7 @@ impl Plugin {
     /// The main module's exported functions as a JSON array of
     /// `{"name": …, "params": […], "results": […]}` with wasm type names.
     pub fn exports_json(&self) -> String {
-        let exports: Vec<serde_json::Value> = self
-            .program
-            .main_module()
-            .exports()
-            .filter_map(|export| {
-                let wasmtime::ExternType::Func(ty) = export.ty() else {
-                    return None;
-                };
-                Some(serde_json::json!({
-                    "name": export.name(),
-                    "params": ty.params().map(|t| type_name(&t)).collect::<Vec<_>>(),
-                    "results": ty.results().map(|t| type_name(&t)).collect::<Vec<_>>(),
-                }))
-            })
-            .collect();
-        serde_json::Value::Array(exports).to_string()
+        serde_json::to_string(&exports(&self.program)).unwrap_or_else(|_| "[]".to_owned())
     }
 
     /// Makes `http_headers` return the last response's headers.

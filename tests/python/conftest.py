@@ -1,0 +1,43 @@
+"""Shared fixtures for the Python SDK suite.
+
+The suite runs the official `extism` SDK unchanged. Which C library sits behind it is decided
+by the virtual environment (see run.sh); `library` tells the few tests that assert a
+documented difference (ABI.md section 9) which side of it they are on.
+"""
+
+import ctypes
+import os
+
+import extism_sys
+import pytest
+
+# An additive symbol (ABI.md section 10) that only this project's library exports.
+_OURS_ONLY_SYMBOL = "extism_current_plugin_set_error"
+
+
+def _loaded_library() -> str:
+    path = os.path.join(os.path.dirname(extism_sys.__file__), "libextism_sys.so")
+    lib = ctypes.CDLL(os.path.realpath(path))
+    return "ours" if hasattr(lib, _OURS_ONLY_SYMBOL) else "reference"
+
+
+LIBRARY = _loaded_library()
+
+
+def pytest_report_header(config):
+    return f"libextism under test: {LIBRARY} ({extism_sys.__file__})"
+
+
+def pytest_sessionstart(session):
+    wanted = os.environ.get("EXTISM_TEST_LIBRARY")
+    if wanted and wanted != LIBRARY:
+        raise pytest.UsageError(
+            f"EXTISM_TEST_LIBRARY={wanted} but the SDK loads the {LIBRARY} library"
+        )
+
+
+@pytest.fixture
+def library() -> str:
+    """'ours' or 'reference': the library the SDK has loaded."""
+    return LIBRARY
+
