@@ -8,7 +8,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, OnceLock};
 
-use sha2::{Digest, Sha256};
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::error::Result;
@@ -63,9 +62,11 @@ impl Runtime {
         })
     }
 
-    /// Compiles `bytes` (wasm or WAT), or returns the cached module for the same bytes.
+    /// Compiles `bytes` (wasm or WAT), or returns the cached module for the same bytes. The
+    /// cache is keyed by a cryptographic hash (BLAKE3, several times faster than SHA-256 on
+    /// large modules), so different bytes never share a module.
     pub(crate) fn compile(&self, bytes: &[u8]) -> Result<Module> {
-        let key = (<[u8; 32]>::from(Sha256::digest(bytes)), self.fuel);
+        let key = (*blake3::hash(bytes).as_bytes(), self.fuel);
         if let Some(module) = cache_get(&key) {
             return Ok(module);
         }

@@ -3,6 +3,7 @@
 //! The same structure is accepted as TOML or JSON (ABI.md §7), and every object rejects
 //! unknown keys.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -240,20 +241,20 @@ impl Wasm {
     }
 
     /// Reads the module's bytes and checks its hash.
-    pub(crate) fn load(&self) -> Result<Vec<u8>> {
+    pub(crate) fn load(&self) -> Result<Cow<'_, [u8]>> {
         let bytes = match self {
-            Wasm::File(w) => std::fs::read(&w.path).map_err(|e| {
+            Wasm::File(w) => Cow::Owned(std::fs::read(&w.path).map_err(|e| {
                 Error::msg(format!(
                     "Unable to load Wasm file \"{}\": {}",
                     w.path.display(),
                     e.kind()
                 ))
-            })?,
+            })?),
             Wasm::Data(w) => match &w.data {
-                DataSource::Bytes(bytes) => bytes.clone(),
-                DataSource::Pointer(raw) => raw.copy()?,
+                DataSource::Bytes(bytes) => Cow::Borrowed(bytes.as_slice()),
+                DataSource::Pointer(raw) => Cow::Owned(raw.copy()?),
             },
-            Wasm::Url(w) => crate::http::fetch_module(w)?,
+            Wasm::Url(w) => Cow::Owned(crate::http::fetch_module(w)?),
         };
         if let Some(expected) = self.hash() {
             let found = sha256_hex(&bytes);

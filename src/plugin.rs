@@ -1,5 +1,6 @@
 //! Plugins and compiled plugins, and the call protocol (ABI.md §4.1, §5.5).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,32 +43,39 @@ impl std::fmt::Debug for CompiledPlugin {
 
 /// Builds a [`CompiledPlugin`] or a [`Plugin`] from wasm, WAT or a manifest.
 #[derive(Debug, Clone)]
-pub struct PluginBuilder {
-    source: BuilderSource,
+pub struct PluginBuilder<'a> {
+    source: BuilderSource<'a>,
     functions: Vec<Function>,
     with_wasi: bool,
     fuel: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
-enum BuilderSource {
-    Bytes(Vec<u8>),
+enum BuilderSource<'a> {
+    Bytes(Cow<'a, [u8]>),
     Manifest(Manifest),
 }
 
-impl PluginBuilder {
+impl PluginBuilder<'static> {
     /// From input bytes, classified as the C constructors do: wasm, WAT, or a TOML or JSON
     /// manifest.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self::with_source(BuilderSource::Bytes(bytes.into()))
+        Self::with_source(BuilderSource::Bytes(Cow::Owned(bytes.into())))
     }
 
     /// From a manifest.
     pub fn from_manifest(manifest: Manifest) -> Self {
         Self::with_source(BuilderSource::Manifest(manifest))
     }
+}
 
-    fn with_source(source: BuilderSource) -> Self {
+impl<'a> PluginBuilder<'a> {
+    /// Like [`PluginBuilder::new`], without copying `bytes`.
+    pub fn borrowed(bytes: &'a [u8]) -> Self {
+        Self::with_source(BuilderSource::Bytes(Cow::Borrowed(bytes)))
+    }
+
+    fn with_source(source: BuilderSource<'a>) -> Self {
         PluginBuilder {
             source,
             functions: Vec::new(),
@@ -96,14 +104,14 @@ impl PluginBuilder {
 
     /// Loads and compiles every module; links nothing yet.
     pub fn compile(self) -> Result<CompiledPlugin> {
-        let manifest = match self.source {
-            BuilderSource::Manifest(manifest) => manifest,
-            BuilderSource::Bytes(bytes) => match manifest::classify(&bytes)? {
-                Source::Module => Manifest::new([Wasm::data(bytes)]),
-                Source::Manifest(manifest) => manifest,
+        let (manifest, module) = match &self.source {
+            BuilderSource::Manifest(manifest) => (Cow::Borrowed(manifest), None),
+            BuilderSource::Bytes(bytes) => match manifest::classify(bytes)? {
+                Source::Module => (Cow::Owned(Manifest::default()), Some(bytes.as_ref())),
+                Source::Manifest(manifest) => (Cow::Owned(manifest), None),
             },
         };
-        CompiledPlugin::compile(&manifest, &self.functions, self.with_wasi, self.fuel)
+        CompiledPlugin::compile(&manifest, module, &self.functions, self.with_wasi, self.fuel)
     }
 
     /// Compiles, links and returns a plugin.
@@ -113,20 +121,33 @@ impl PluginBuilder {
 }
 
 impl CompiledPlugin {
+    /// Compiles `module` (raw wasm or WAT with the settings of `manifest`), or else the
+    /// manifest's modules.
     fn compile(
         manifest: &Manifest,
+        module: Option<&[u8]>,
         functions: &[Function],
         with_wasi: bool,
         fuel: Option<u64>,
     ) -> Result<Self> {
-        if manifest.wasm.is_empty() {
-            return Err(Error::msg("No wasm files specified in Extism manifest"));
-        }
         let runtime = crate::engine::runtime(fuel.is_some())?;
-        let names = module_names(&manifest.wasm)?;
-        let mut modules = Vec::with_capacity(names.len());
-        for (wasm, name) in manifest.wasm.iter().zip(names) {
-            let module = runtime.compile(&wasm.load()?)?;
+        let sources: Vec<(String, Cow<'_, [u8]>)> = match module {
+            Some(bytes) => vec![("main".to_owned(), Cow::Borrowed(bytes))],
+            None => {
+                if manifest.wasm.is_empty() {
+                    return Err(Error::msg("No wasm files specified in Extism manifest"));
+                }
+                let names = module_names(&manifest.wasm)?;
+                names
+                    .into_iter()
+                    .zip(&manifest.wasm)
+                    .map(|(name, wasm)| wasm.load().map(|bytes| (name, bytes)))
+                    .collect::<Result<_>>()?
+            }
+        };
+        let mut modules = Vec::with_capacity(sources.len());
+        for (name, bytes) in sources {
+            let module = runtime.compile(&bytes)?;
             let command = module.get_export("_start").is_some();
             modules.push(NamedModule {
                 name,

@@ -197,7 +197,7 @@ fn manifest(args: &PluginArgs) -> Result<Manifest, String> {
     Ok(manifest)
 }
 
-fn builder(args: &PluginArgs, manifest: Manifest) -> PluginBuilder {
+fn builder(args: &PluginArgs, manifest: Manifest) -> PluginBuilder<'static> {
     let builder = PluginBuilder::from_manifest(manifest).with_wasi(args.wasi);
     match args.fuel {
         Some(fuel) => builder.with_fuel_limit(fuel),

@@ -44,24 +44,24 @@ impl ExtismPlugin {
 
 /// Reads the wasm argument and the function array shared by the constructors. Function-array
 /// errors carry no prefix; everything else gets `prefix`.
-pub(crate) fn builder(
+pub(crate) fn builder<'a>(
     wasm: *const u8,
     wasm_size: ExtismSize,
     functions: *const *const ExtismFunction,
     n_functions: ExtismSize,
     with_wasi: bool,
-) -> Result<PluginBuilder> {
+) -> Result<PluginBuilder<'a>> {
     if wasm.is_null() {
         return Err(Error::msg("Cannot pass null pointer").prefixed(COMPILE_PREFIX));
     }
     let bytes = slice(wasm, wasm_size).map_err(|e| e.prefixed(COMPILE_PREFIX))?;
     let functions = take_functions(functions, n_functions)?;
-    Ok(PluginBuilder::new(bytes)
+    Ok(PluginBuilder::borrowed(bytes)
         .with_functions(functions)
         .with_wasi(with_wasi))
 }
 
-fn new_plugin(builder: Result<PluginBuilder>, errmsg: *mut *mut c_char) -> *mut ExtismPlugin {
+fn new_plugin(builder: Result<PluginBuilder<'_>>, errmsg: *mut *mut c_char) -> *mut ExtismPlugin {
     let plugin = builder.and_then(|b| b.build().map_err(|e| e.prefixed(COMPILE_PREFIX)));
     match plugin {
         Ok(plugin) => ExtismPlugin::boxed(plugin),
