@@ -38,10 +38,12 @@ struct HttpRequest {
 /// is compared literally; an empty list allows nothing.
 pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
     let host = host.to_ascii_lowercase();
-    allowed.iter().any(|pattern| match glob::Pattern::new(pattern) {
-        Ok(glob) => glob.matches(&host),
-        Err(_) => pattern.eq_ignore_ascii_case(&host),
-    })
+    allowed
+        .iter()
+        .any(|pattern| match glob::Pattern::new(pattern) {
+            Ok(glob) => glob.matches(&host),
+            Err(_) => pattern.eq_ignore_ascii_case(&host),
+        })
 }
 
 fn host_of(url: &str) -> Result<(Uri, String)> {
@@ -122,8 +124,7 @@ fn send(
                 url = resolve(&uri, location);
                 uri = allow(&url)?;
                 let status = response.status().as_u16();
-                if status == 303 || ((status == 301 || status == 302) && method == Method::POST)
-                {
+                if status == 303 || ((status == 301 || status == 302) && method == Method::POST) {
                     method = Method::GET;
                     body.clear();
                 }
@@ -194,7 +195,14 @@ pub(crate) fn http_request(
         Vec::new()
     };
     let timeout = remaining(cx.data().deadline)?;
-    let mut response = send(method, &request.url, &request.headers, body, timeout, &allow)?;
+    let mut response = send(
+        method,
+        &request.url,
+        &request.headers,
+        body,
+        timeout,
+        &allow,
+    )?;
     let max = cx.data().settings.max_http_response_bytes;
     {
         let data = cx.data_mut();
@@ -207,12 +215,7 @@ pub(crate) fn http_request(
             }
         }
     }
-    let body = match response
-        .body_mut()
-        .with_config()
-        .limit(max)
-        .read_to_vec()
-    {
+    let body = match response.body_mut().with_config().limit(max).read_to_vec() {
         Ok(body) => body,
         Err(ureq::Error::BodyExceedsLimit(_)) => {
             return Err(wasmtime::Error::msg(format!(
@@ -253,7 +256,10 @@ pub(crate) fn fetch_module(wasm: &WasmUrl) -> Result<Vec<u8>> {
     )
     .map_err(fail)?;
     if !response.status().is_success() {
-        return Err(fail(Error::msg(format!("HTTP status {}", response.status()))));
+        return Err(fail(Error::msg(format!(
+            "HTTP status {}",
+            response.status()
+        ))));
     }
     response
         .body_mut()
@@ -292,7 +298,10 @@ mod tests {
     #[test]
     fn rejects_urls_without_http_host() {
         assert!(host_of("ftp://a/b").is_err());
-        assert!(host_of("not a url").unwrap_err().message().starts_with("Invalid URL"));
+        assert!(host_of("not a url")
+            .unwrap_err()
+            .message()
+            .starts_with("Invalid URL"));
         assert_eq!(host_of("http://h.test:1/p").unwrap().1, "h.test");
     }
 }

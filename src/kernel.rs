@@ -139,7 +139,10 @@ impl Kernel {
 
     /// Whether `[offset, offset + length)` lies inside the allocator's managed area.
     fn is_managed(&self, offset: u64, length: u64) -> bool {
-        offset >= HEAP_START && offset.checked_add(length).is_some_and(|end| end <= self.top)
+        offset >= HEAP_START
+            && offset
+                .checked_add(length)
+                .is_some_and(|end| end <= self.top)
     }
 
     fn take_bump(&mut self, capacity: u64, length: u64, memory_size: u64) -> Option<u64> {
@@ -324,10 +327,7 @@ pub(crate) fn begin_call(
 }
 
 /// The bytes of `region`, if it lies inside Extism memory.
-pub(crate) fn bytes<'a>(
-    cx: &'a impl AsContext<Data = StoreData>,
-    region: Region,
-) -> Option<&'a [u8]> {
+pub(crate) fn bytes(cx: &impl AsContext<Data = StoreData>, region: Region) -> Option<&[u8]> {
     let instance = cx.as_context().data().kernel.instance?;
     let start = usize::try_from(region.offset).ok()?;
     let end = start.checked_add(usize::try_from(region.length).ok()?)?;
@@ -335,7 +335,7 @@ pub(crate) fn bytes<'a>(
 }
 
 /// The bytes of the live block at `handle` (empty for 0), or `None` for an invalid handle.
-pub(crate) fn block<'a>(cx: &'a impl AsContext<Data = StoreData>, handle: u64) -> Option<&'a [u8]> {
+pub(crate) fn block(cx: &impl AsContext<Data = StoreData>, handle: u64) -> Option<&[u8]> {
     if handle == 0 {
         return Some(&[]);
     }
@@ -344,10 +344,13 @@ pub(crate) fn block<'a>(cx: &'a impl AsContext<Data = StoreData>, handle: u64) -
         return None;
     }
     let length = kernel.length(handle);
-    bytes(cx, Region {
-        offset: handle,
-        length,
-    })
+    bytes(
+        cx,
+        Region {
+            offset: handle,
+            length,
+        },
+    )
 }
 
 /// Copies `data` to Extism memory at `offset`; out-of-range writes are dropped.

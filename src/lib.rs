@@ -22,7 +22,7 @@ mod wasi;
 
 pub use error::{Error, Result};
 pub use host_fn::{CurrentPlugin, Function, ValType, DEFAULT_NAMESPACE, PTR};
-pub use log::{drain_lines, install as install_log_sink, Level, LogSink};
+pub use log::{drain_lines, install as install_log_sink, Level, LogCallback, LogSink};
 pub use manifest::{
     DataSource, Manifest, MemoryOptions, RawBytes, Wasm, WasmData, WasmFile, WasmUrl,
 };

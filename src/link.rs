@@ -52,8 +52,15 @@ pub(crate) struct NamedModule {
 enum Source {
     Kernel(ModuleExport),
     Host,
-    Instance { module: usize, export: ModuleExport },
-    Command { module: usize, name: String, ty: FuncType },
+    Instance {
+        module: usize,
+        export: ModuleExport,
+    },
+    Command {
+        module: usize,
+        name: String,
+        ty: FuncType,
+    },
 }
 
 /// How each module's imports are satisfied, and which modules exist from link time on.
@@ -137,7 +144,10 @@ impl Program {
         }
         if module == ENV {
             check_env_import(name, &ty)?;
-            if !self.user_functions.contains_key(&(module.to_owned(), name.to_owned())) {
+            if !self
+                .user_functions
+                .contains_key(&(module.to_owned(), name.to_owned()))
+            {
                 return self.resolve_kernel(import);
             }
         }
@@ -272,7 +282,9 @@ fn check_env_import(name: &str, ty: &ExternType) -> Result<()> {
     let kind = match ty {
         ExternType::Func(_) if ENV_FUNCTIONS.contains(&name) => return Ok(()),
         ExternType::Func(_) => "function",
-        ExternType::Memory(_) | ExternType::Global(_) if name == "memory" || name.starts_with("extism_") => {
+        ExternType::Memory(_) | ExternType::Global(_)
+            if name == "memory" || name.starts_with("extism_") =>
+        {
             return Err(Error::msg(
                 "linked modules cannot access non-function exports of extism kernel",
             ))
@@ -408,7 +420,9 @@ fn import_extern(
     match source {
         Source::Kernel(export) => {
             let kernel = cx.data().kernel_instance.ok_or_else(missing)?;
-            kernel.get_module_export(&mut *cx, export).ok_or_else(missing)
+            kernel
+                .get_module_export(&mut *cx, export)
+                .ok_or_else(missing)
         }
         Source::Host => program
             .linker
@@ -424,7 +438,9 @@ fn import_extern(
                 }
                 None => return Err(missing()),
             };
-            instance.get_module_export(&mut *cx, export).ok_or_else(missing)
+            instance
+                .get_module_export(&mut *cx, export)
+                .ok_or_else(missing)
         }
         Source::Command { module, name, ty } => {
             let (module, name) = (*module, name.clone());

@@ -37,9 +37,15 @@ pub enum Level {
 impl Level {
     /// The level numbered `n` (0 trace … 4 error).
     pub fn from_number(n: i32) -> Option<Level> {
-        [Level::Trace, Level::Debug, Level::Info, Level::Warn, Level::Error]
-            .get(usize::try_from(n).ok()?)
-            .copied()
+        [
+            Level::Trace,
+            Level::Debug,
+            Level::Info,
+            Level::Warn,
+            Level::Error,
+        ]
+        .get(usize::try_from(n).ok()?)
+        .copied()
     }
 }
 
@@ -62,11 +68,14 @@ pub enum LogSink {
     Buffer,
 }
 
+/// Receives a plugin's log messages with their level.
+pub type LogCallback = Arc<dyn Fn(Level, &str) + Send + Sync>;
+
 /// A per-plugin logger: receives the plugin's own messages at or above `min_level`.
 #[derive(Clone)]
 pub(crate) struct PluginLogger {
     pub(crate) min_level: Level,
-    pub(crate) callback: Arc<dyn Fn(Level, &str) + Send + Sync>,
+    pub(crate) callback: LogCallback,
 }
 
 /// Installs the process-wide sink with `filter`: a bare level name (`trace` … `error`, any
@@ -228,8 +237,14 @@ mod tests {
 
     #[test]
     fn bare_levels_become_extism_directives() {
-        assert_eq!(parse_filter("INFO").max_level_hint(), Some(LevelFilter::INFO));
-        assert_eq!(parse_filter("error").max_level_hint(), Some(LevelFilter::ERROR));
+        assert_eq!(
+            parse_filter("INFO").max_level_hint(),
+            Some(LevelFilter::INFO)
+        );
+        assert_eq!(
+            parse_filter("error").max_level_hint(),
+            Some(LevelFilter::ERROR)
+        );
         assert_eq!(
             parse_filter("extism=trace,cranelift=debug").max_level_hint(),
             Some(LevelFilter::TRACE)

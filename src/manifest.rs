@@ -122,9 +122,7 @@ pub struct WasmUrl {
 #[serde(untagged)]
 pub enum DataSource {
     /// Standard base64 with padding.
-    Bytes(
-        #[serde(deserialize_with = "base64_bytes", serialize_with = "bytes_base64")] Vec<u8>,
-    ),
+    Bytes(#[serde(deserialize_with = "base64_bytes", serialize_with = "bytes_base64")] Vec<u8>),
     /// `len` bytes at address `ptr` of this process, copied at load time. The caller
     /// guarantees that the memory is readable.
     Pointer(RawBytes),
@@ -407,12 +405,17 @@ mod tests {
 
     #[test]
     fn serializes_back_to_an_equivalent_manifest() {
-        let mut manifest = Manifest::new([Wasm::data(b"\0asm".to_vec()).with_name("lib"), Wasm::file("m.wasm")]);
+        let mut manifest = Manifest::new([
+            Wasm::data(b"\0asm".to_vec()).with_name("lib"),
+            Wasm::file("m.wasm"),
+        ]);
         manifest.timeout_ms = Some(7);
         let json = serde_json::to_string(&manifest).unwrap();
         let back = Manifest::parse(json.as_bytes()).unwrap();
-        assert!(matches!(&back.wasm[0], Wasm::Data(d) if d.name.as_deref() == Some("lib")
-            && matches!(&d.data, DataSource::Bytes(b) if b == b"\0asm")));
+        assert!(
+            matches!(&back.wasm[0], Wasm::Data(d) if d.name.as_deref() == Some("lib")
+            && matches!(&d.data, DataSource::Bytes(b) if b == b"\0asm"))
+        );
         assert!(matches!(&back.wasm[1], Wasm::File(f) if f.path == std::path::Path::new("m.wasm")));
         assert_eq!(back.timeout_ms, Some(7));
     }
@@ -431,7 +434,10 @@ mod tests {
         let err = Wasm::Data(wasm).load().unwrap_err();
         assert_eq!(
             err.message(),
-            format!("Hash mismatch, found {good} but expected {}", good.to_uppercase())
+            format!(
+                "Hash mismatch, found {good} but expected {}",
+                good.to_uppercase()
+            )
         );
     }
 

@@ -15,7 +15,9 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
     linker.func_wrap(M, "alloc", |mut cx: Cx, n: i64| {
         kernel::alloc(&mut cx, n as u64).map(|h| h as i64)
     })?;
-    linker.func_wrap(M, "free", |mut cx: Cx, h: i64| kernel::free(&mut cx, h as u64))?;
+    linker.func_wrap(M, "free", |mut cx: Cx, h: i64| {
+        kernel::free(&mut cx, h as u64)
+    })?;
     linker.func_wrap(M, "length", |cx: Cx, h: i64| {
         cx.data().kernel.length(h as u64) as i64
     })?;
@@ -43,11 +45,21 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
     linker.func_wrap(M, "http_request", crate::http::http_request)?;
     linker.func_wrap(M, "http_status_code", |cx: Cx| cx.data().http_status)?;
     linker.func_wrap(M, "http_headers", crate::http::http_headers)?;
-    linker.func_wrap(M, "log_trace", |cx: Cx, h: i64| log_message(cx, Level::Trace, h))?;
-    linker.func_wrap(M, "log_debug", |cx: Cx, h: i64| log_message(cx, Level::Debug, h))?;
-    linker.func_wrap(M, "log_info", |cx: Cx, h: i64| log_message(cx, Level::Info, h))?;
-    linker.func_wrap(M, "log_warn", |cx: Cx, h: i64| log_message(cx, Level::Warn, h))?;
-    linker.func_wrap(M, "log_error", |cx: Cx, h: i64| log_message(cx, Level::Error, h))?;
+    linker.func_wrap(M, "log_trace", |cx: Cx, h: i64| {
+        log_message(cx, Level::Trace, h)
+    })?;
+    linker.func_wrap(M, "log_debug", |cx: Cx, h: i64| {
+        log_message(cx, Level::Debug, h)
+    })?;
+    linker.func_wrap(M, "log_info", |cx: Cx, h: i64| {
+        log_message(cx, Level::Info, h)
+    })?;
+    linker.func_wrap(M, "log_warn", |cx: Cx, h: i64| {
+        log_message(cx, Level::Warn, h)
+    })?;
+    linker.func_wrap(M, "log_error", |cx: Cx, h: i64| {
+        log_message(cx, Level::Error, h)
+    })?;
     linker.func_wrap(M, "get_log_level", |cx: Cx| {
         log::guest_level(&cx.data().plugin)
     })?;

@@ -15,7 +15,7 @@ use crate::error::{Error, OutOfMemory, Result};
 use crate::host_fn::Function;
 use crate::kernel::{self, Region};
 use crate::link::{self, NamedModule, Program};
-use crate::log::{Level, PluginLogger};
+use crate::log::{Level, LogCallback, PluginLogger};
 use crate::manifest::{self, Manifest, Source, Wasm};
 use crate::store::{run_state, PluginShared, Settings, StoreData};
 use crate::timer;
@@ -111,7 +111,13 @@ impl<'a> PluginBuilder<'a> {
                 Source::Manifest(manifest) => (Cow::Owned(manifest), None),
             },
         };
-        CompiledPlugin::compile(&manifest, module, &self.functions, self.with_wasi, self.fuel)
+        CompiledPlugin::compile(
+            &manifest,
+            module,
+            &self.functions,
+            self.with_wasi,
+            self.fuel,
+        )
     }
 
     /// Compiles, links and returns a plugin.
@@ -221,7 +227,9 @@ fn exports(program: &Program) -> Vec<FunctionSignature> {
         .main_module()
         .exports()
         .filter_map(|export| match export.ty() {
-            wasmtime::ExternType::Func(ty) => Some(FunctionSignature::new(None, export.name(), &ty)),
+            wasmtime::ExternType::Func(ty) => {
+                Some(FunctionSignature::new(None, export.name(), &ty))
+            }
             _ => None,
         })
         .collect()
@@ -425,7 +433,13 @@ impl Plugin {
         -1
     }
 
-    fn run(&self, state: &mut CallState, name: &str, input: &[u8], host_context: usize) -> CallOutcome {
+    fn run(
+        &self,
+        state: &mut CallState,
+        name: &str,
+        input: &[u8],
+        host_context: usize,
+    ) -> CallOutcome {
         let settings = &self.program.settings;
         if state.rebuild {
             match link::new_store(&self.program, &self.shared) {
@@ -464,10 +478,17 @@ impl Plugin {
             store.data_mut().deadline = Some(Instant::now() + timeout);
             timer::arm();
         }
-        self.shared.run_state.store(run_state::RUNNING, Ordering::Release);
+        self.shared
+            .run_state
+            .store(run_state::RUNNING, Ordering::Release);
         store.set_epoch_deadline(1);
         let result = invoke(store, &export);
-        if self.shared.run_state.swap(run_state::IDLE, Ordering::AcqRel) == run_state::CANCELLED {
+        if self
+            .shared
+            .run_state
+            .swap(run_state::IDLE, Ordering::AcqRel)
+            == run_state::CANCELLED
+        {
             timer::disarm();
         }
         if timeout.is_some() {
@@ -484,7 +505,8 @@ impl Plugin {
     pub fn output(&self) -> Vec<u8> {
         // Hold the call lock so no call rewrites Extism memory while it is copied; from one of
         // this plugin's own host functions the lock is already held by this thread.
-        let _state = (self.owner.load(Ordering::Acquire) != thread_token()).then(|| self.state.lock());
+        let _state =
+            (self.owner.load(Ordering::Acquire) != thread_token()).then(|| self.state.lock());
         let (ptr, len) = self.output_raw();
         if len == 0 {
             return Vec::new();
@@ -579,10 +601,7 @@ impl Plugin {
     /// [`CurrentPlugin::log`](crate::CurrentPlugin::log)) at or above `min_level` to
     /// `callback`, besides the process-wide sink; `None` removes the callback. While set, the
     /// plugin's `get_log_level` reports the lower of `min_level` and the process-wide level.
-    pub fn set_log_callback(
-        &self,
-        callback: Option<(Level, Arc<dyn Fn(Level, &str) + Send + Sync>)>,
-    ) -> Result<()> {
+    pub fn set_log_callback(&self, callback: Option<(Level, LogCallback)>) -> Result<()> {
         let mut logger = self
             .shared
             .logger
@@ -718,7 +737,10 @@ fn failure(message: &str) -> CallOutcome {
 
 /// Return code and error of a finished call, in the order of ABI.md §4.1.
 fn classify(store: &mut Store<StoreData>, result: wasmtime::Result<Returned>) -> CallOutcome {
-    let trap = result.as_ref().err().and_then(|e| e.downcast_ref::<Trap>().copied());
+    let trap = result
+        .as_ref()
+        .err()
+        .and_then(|e| e.downcast_ref::<Trap>().copied());
     if trap == Some(Trap::OutOfFuel) {
         return failure("plugin ran out of fuel");
     }
@@ -740,7 +762,12 @@ fn classify(store: &mut Store<StoreData>, result: wasmtime::Result<Returned>) ->
     let err = match result {
         Ok(Returned::Nothing) => return CallOutcome { rc: 0, error: None },
         Ok(Returned::Code(rc)) => return CallOutcome { rc, error: None },
-        Ok(Returned::Other) => return CallOutcome { rc: -1, error: None },
+        Ok(Returned::Other) => {
+            return CallOutcome {
+                rc: -1,
+                error: None,
+            }
+        }
         Err(err) => err,
     };
     if let Some(exit) = err.downcast_ref::<I32Exit>() {

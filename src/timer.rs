@@ -67,7 +67,10 @@ pub(crate) fn on_epoch(cx: StoreContextMut<'_, StoreData>) -> wasmtime::Result<U
     if data.plugin.is_cancelled() {
         return Ok(UpdateDeadline::Interrupt);
     }
-    if data.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+    if data
+        .deadline
+        .is_some_and(|deadline| Instant::now() >= deadline)
+    {
         return Ok(UpdateDeadline::Interrupt);
     }
     Ok(UpdateDeadline::Continue(1))

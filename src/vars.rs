@@ -41,7 +41,9 @@ mod tests {
         insert(&mut vars, 100, "a".into(), b"1".to_vec()).unwrap();
         insert(&mut vars, 100, "b".into(), b"2".to_vec()).unwrap();
         assert_eq!(
-            insert(&mut vars, 100, "c".into(), b"3".to_vec()).unwrap_err().message(),
+            insert(&mut vars, 100, "c".into(), b"3".to_vec())
+                .unwrap_err()
+                .message(),
             "Variable store is full"
         );
         // Replacing an entry still counts the old one.
@@ -49,7 +51,9 @@ mod tests {
         assert!(insert(&mut vars, 150, "a".into(), b"9".to_vec()).is_ok());
         assert_eq!(vars["a"], b"9");
         assert_eq!(
-            insert(&mut vars, 0, "x".into(), vec![]).unwrap_err().message(),
+            insert(&mut vars, 0, "x".into(), vec![])
+                .unwrap_err()
+                .message(),
             "Vars are disabled by this host"
         );
     }

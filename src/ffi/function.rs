@@ -143,8 +143,18 @@ fn to_extism(val: &Val) -> Result<ExtismVal> {
     let (t, v) = match *val {
         Val::I32(i) => (ExtismValType::I32, ExtismValUnion { i64: i64::from(i) }),
         Val::I64(i) => (ExtismValType::I64, ExtismValUnion { i64: i }),
-        Val::F32(bits) => (ExtismValType::F32, ExtismValUnion { f32: f32::from_bits(bits) }),
-        Val::F64(bits) => (ExtismValType::F64, ExtismValUnion { f64: f64::from_bits(bits) }),
+        Val::F32(bits) => (
+            ExtismValType::F32,
+            ExtismValUnion {
+                f32: f32::from_bits(bits),
+            },
+        ),
+        Val::F64(bits) => (
+            ExtismValType::F64,
+            ExtismValUnion {
+                f64: f64::from_bits(bits),
+            },
+        ),
         _ => return Err(Error::msg("unsupported host function argument type")),
     };
     Ok(ExtismVal { t, v })
@@ -195,7 +205,11 @@ fn call_c(
             v: ExtismValUnion { i64: 0 },
         })
         .collect();
-    let inputs_ptr = if inputs.is_empty() { std::ptr::null() } else { inputs.as_ptr() };
+    let inputs_ptr = if inputs.is_empty() {
+        std::ptr::null()
+    } else {
+        inputs.as_ptr()
+    };
     let outputs_ptr = if outputs.is_empty() {
         std::ptr::null_mut()
     } else {
@@ -317,7 +331,11 @@ pub(crate) fn take_functions(
         let Some(wrapper) = (unsafe { ptr.as_ref() }) else {
             return Err(Error::msg("Cannot pass null pointer"));
         };
-        let function = wrapper.function.lock().ok().and_then(|mut slot| slot.take());
+        let function = wrapper
+            .function
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take());
         let Some(function) = function else {
             return Err(Error::msg(
                 "Function cannot be registered with multiple different Plugins",

@@ -8,10 +8,11 @@ use crate::log::{drain_lines, install, LogSink};
 /// Receives one drained log line: `data` is NUL-terminated and valid only during the call;
 /// `size` counts its bytes, newline included, NUL excluded. Must not unwind or `longjmp`
 /// through this library.
-pub type ExtismLogDrainFunctionType = Option<unsafe extern "C" fn(data: *const c_char, size: ExtismSize)>;
+pub type ExtismLogDrainFunctionType =
+    Option<unsafe extern "C" fn(data: *const c_char, size: ExtismSize)>;
 
 /// Reads an optional string argument: NULL gives `default`, invalid UTF-8 gives `None`.
-fn optional_str<'a>(ptr: *const c_char, default: &'a str) -> Option<&'a str> {
+fn optional_str(ptr: *const c_char, default: &str) -> Option<&str> {
     match c_str(ptr) {
         None => Some(default),
         Some(Ok(text)) => Some(text),
@@ -31,7 +32,10 @@ fn optional_str<'a>(ptr: *const c_char, default: &'a str) -> Option<&'a str> {
 /// # Safety
 /// Each argument is NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn extism_log_file(filename: *const c_char, log_level: *const c_char) -> bool {
+pub unsafe extern "C" fn extism_log_file(
+    filename: *const c_char,
+    log_level: *const c_char,
+) -> bool {
     ffi_boundary! {
         let (Some(filename), Some(level)) = (optional_str(filename, "stderr"), optional_str(log_level, "error")) else {
             return false;

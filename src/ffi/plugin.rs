@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::cancel::ExtismCancelHandle;
 use super::function::{take_functions, ExtismFunction};
-use super::{c_str, ffi_boundary, set_errmsg, slice, to_c_string, try_ref, try_str, CStringSlot, ExtismSize};
-use crate::log::Level;
+use super::{
+    c_str, ffi_boundary, set_errmsg, slice, to_c_string, try_ref, try_str, CStringSlot, ExtismSize,
+};
 use crate::error::{Error, Result};
+use crate::log::Level;
 use crate::plugin::{Plugin, PluginBuilder};
 
 /// Prefix of every `extism_plugin_new*` and `extism_compiled_plugin_new*` failure.
@@ -430,7 +432,10 @@ pub unsafe extern "C" fn extism_plugin_var_set(
 /// # Safety
 /// `plugin` is NULL or a live plugin; `key` is NULL or NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn extism_plugin_var_remove(plugin: *mut ExtismPlugin, key: *const c_char) -> bool {
+pub unsafe extern "C" fn extism_plugin_var_remove(
+    plugin: *mut ExtismPlugin,
+    key: *const c_char,
+) -> bool {
     ffi_boundary! {
         let plugin = try_ref!(plugin);
         let key = try_str!(key);
@@ -443,7 +448,12 @@ pub unsafe extern "C" fn extism_plugin_var_remove(plugin: *mut ExtismPlugin, key
 /// `extism_plugin_set_log_callback`. Runs on the thread of the call that logged. Must not
 /// unwind or `longjmp` through this library.
 pub type ExtismPluginLogFunction = Option<
-    unsafe extern "C" fn(level: i32, message: *const c_char, len: ExtismSize, user_data: *mut c_void),
+    unsafe extern "C" fn(
+        level: i32,
+        message: *const c_char,
+        len: ExtismSize,
+        user_data: *mut c_void,
+    ),
 >;
 
 /// The caller's logger pointer, shared with the callback.
