@@ -181,6 +181,28 @@ fn from_extism(out: *const ExtismVal, declared: ValType) -> Result<Val> {
     })
 }
 
+/// How many arguments or results fit in the on-stack arrays of [`call_c`].
+const INLINE_VALS: usize = 8;
+
+const ZERO_VAL: ExtismVal = ExtismVal {
+    t: ExtismValType::I64,
+    v: ExtismValUnion { i64: 0 },
+};
+
+/// `n` value slots: the start of `inline` when they fit, otherwise `heap` grown to `n`.
+fn value_slots<'a>(
+    inline: &'a mut [ExtismVal; INLINE_VALS],
+    heap: &'a mut Vec<ExtismVal>,
+    n: usize,
+) -> &'a mut [ExtismVal] {
+    if n <= INLINE_VALS {
+        &mut inline[..n]
+    } else {
+        heap.resize(n, ZERO_VAL);
+        heap
+    }
+}
+
 /// Runs a C callback with the calling convention of ABI.md §3.3.
 fn call_c(
     func: unsafe extern "C" fn(
@@ -197,14 +219,19 @@ fn call_c(
     params: &[Val],
     results: &mut [Val],
 ) -> Result<()> {
-    let inputs = params.iter().map(to_extism).collect::<Result<Vec<_>>>()?;
-    let mut outputs: Vec<ExtismVal> = results_types
-        .iter()
-        .map(|&ty| ExtismVal {
-            t: extism_type(ty),
-            v: ExtismValUnion { i64: 0 },
-        })
-        .collect();
+    // Arguments and results live on the stack for the usual short signatures.
+    let mut inline_inputs = [ZERO_VAL; INLINE_VALS];
+    let mut inline_outputs = [ZERO_VAL; INLINE_VALS];
+    let mut heap_inputs = Vec::new();
+    let mut heap_outputs = Vec::new();
+    let inputs = value_slots(&mut inline_inputs, &mut heap_inputs, params.len());
+    for (slot, param) in inputs.iter_mut().zip(params) {
+        *slot = to_extism(param)?;
+    }
+    let outputs = value_slots(&mut inline_outputs, &mut heap_outputs, results_types.len());
+    for (slot, &ty) in outputs.iter_mut().zip(results_types) {
+        slot.t = extism_type(ty);
+    }
     let inputs_ptr = if inputs.is_empty() {
         std::ptr::null()
     } else {
