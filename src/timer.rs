@@ -1,12 +1,13 @@
 //! Timeouts and cancellation (ABI.md §8.1).
 //!
 //! Every engine uses epoch interruption. One ticker thread advances the epoch every
-//! millisecond, but only while some call has a deadline or a pending cancel request; the rest
-//! of the time it sleeps and costs nothing. When the epoch passes a store's deadline, that
+//! millisecond while some call has a deadline or a pending cancel request, and for a short
+//! grace period after, so back-to-back calls with timeouts do not wake it each time; the rest
+//! of the time it is parked and costs nothing. When the epoch passes a store's deadline, that
 //! store's callback checks its own plugin's deadline and cancel flag, so plugins never
 //! interrupt each other.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -16,10 +17,14 @@ use wasmtime::{StoreContextMut, UpdateDeadline};
 use crate::store::StoreData;
 
 const TICK: Duration = Duration::from_millis(1);
+/// Idle ticks before the ticker parks.
+const GRACE_TICKS: u32 = 200;
 
 /// Calls with a deadline plus pending cancel requests.
 static ARMED: AtomicUsize = AtomicUsize::new(0);
 static TICKER: OnceLock<Option<Thread>> = OnceLock::new();
+/// The ticker is parked (or about to park) and must be unparked by [`arm`].
+static PARKED: AtomicBool = AtomicBool::new(false);
 
 fn ticker() -> Option<&'static Thread> {
     TICKER
@@ -34,10 +39,23 @@ fn ticker() -> Option<&'static Thread> {
 }
 
 fn tick() {
+    let mut idle = 0;
     loop {
-        if ARMED.load(Ordering::Acquire) == 0 {
-            std::thread::park();
-            continue;
+        if ARMED.load(Ordering::SeqCst) == 0 {
+            idle += 1;
+            if idle > GRACE_TICKS {
+                // Announce the park before checking again, so an `arm` in between either sees
+                // PARKED and unparks, or is seen here.
+                PARKED.store(true, Ordering::SeqCst);
+                if ARMED.load(Ordering::SeqCst) == 0 {
+                    std::thread::park();
+                }
+                PARKED.store(false, Ordering::SeqCst);
+                idle = 0;
+                continue;
+            }
+        } else {
+            idle = 0;
         }
         std::thread::sleep(TICK);
         for runtime in crate::engine::runtimes() {
@@ -48,16 +66,23 @@ fn tick() {
 
 /// Keeps the ticker running until the matching [`disarm`].
 pub(crate) fn arm() {
-    if ARMED.fetch_add(1, Ordering::AcqRel) == 0 {
-        if let Some(thread) = ticker() {
-            thread.unpark();
+    ARMED.fetch_add(1, Ordering::SeqCst);
+    match TICKER.get() {
+        Some(Some(thread)) => {
+            if PARKED.load(Ordering::SeqCst) {
+                thread.unpark();
+            }
+        }
+        Some(None) => {}
+        None => {
+            ticker();
         }
     }
 }
 
 /// Releases one [`arm`].
 pub(crate) fn disarm() {
-    ARMED.fetch_sub(1, Ordering::AcqRel);
+    ARMED.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// The epoch callback of every store: interrupt when this plugin's call is past its deadline
