@@ -1,6 +1,13 @@
 //! Calls, return codes and errors (ABI.md §4.1), plugin state, and how constructor input is
 //! classified, loaded and linked (§6, §7).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "integration tests report failures by panicking"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -9,8 +16,8 @@ use extism::{Function, Manifest, Plugin, PluginBuilder, Wasm};
 use sha2::{Digest, Sha256};
 
 use common::{
-    assert_cause, assert_output, build, call, cause, load, manifest_for, plugin_bytes,
-    plugin_path, pseudo_random,
+    assert_cause, assert_output, build, call, cause, load, manifest_for, plugin_bytes, plugin_path,
+    pseudo_random,
 };
 
 fn no_functions() -> Vec<Function> {
@@ -70,7 +77,12 @@ fn export_with_two_results_fails() {
 #[test]
 fn export_with_parameters_fails() {
     let plugin = load("returns.wasm", false);
-    assert_rc(&plugin, "takes_param", -1, Some("expected 1 arguments, got 0"));
+    assert_rc(
+        &plugin,
+        "takes_param",
+        -1,
+        Some("expected 1 arguments, got 0"),
+    );
 }
 
 #[test]
@@ -129,7 +141,10 @@ fn convenience_call_reports_errors_and_codes() {
     assert_eq!(err.message(), "guest error");
     let err = plugin.call("nope", b"").unwrap_err();
     assert_eq!(err.message(), "Function not found: nope");
-    assert!(plugin.call("ret_42", b"").is_err(), "a non-zero rc is a failure");
+    assert!(
+        plugin.call("ret_42", b"").is_err(),
+        "a non-zero rc is a failure"
+    );
 }
 
 // ---- traps (§4.1, D1) ----
@@ -182,7 +197,14 @@ fn function_exists_only_for_unit_and_i32_exports() {
     for name in ["ret_42", "ret_neg", "ret_none", "error_rc0", "output_hello"] {
         assert!(plugin.function_exists(name), "{name} should exist");
     }
-    for name in ["ret_i64", "ret_f32", "two_results", "takes_param", "nope", ""] {
+    for name in [
+        "ret_i64",
+        "ret_f32",
+        "two_results",
+        "takes_param",
+        "nope",
+        "",
+    ] {
         assert!(!plugin.function_exists(name), "{name} should not exist");
     }
     let noop = load("noop.wasm", false);
@@ -244,7 +266,10 @@ fn count_vowels_reads_config_from_the_manifest_and_updates() {
         br#"{"count":3,"total":8,"vowels":"aeiouAEIOU"}"#,
     );
     plugin
-        .update_config(BTreeMap::from([("vowels".to_owned(), Some("n".to_owned()))]))
+        .update_config(BTreeMap::from([(
+            "vowels".to_owned(),
+            Some("n".to_owned()),
+        )]))
         .unwrap();
     assert_output(
         &plugin,
@@ -270,9 +295,24 @@ fn vars_are_per_plugin() {
         .unwrap();
     let a = compiled.instantiate().unwrap();
     let b = compiled.instantiate().unwrap();
-    assert_output(&a, "count_vowels", "aaaa", br#"{"count":4,"total":4,"vowels":"aeiouAEIOU"}"#);
-    assert_output(&b, "count_vowels", "e", br#"{"count":1,"total":1,"vowels":"aeiouAEIOU"}"#);
-    assert_output(&a, "count_vowels", "o", br#"{"count":1,"total":5,"vowels":"aeiouAEIOU"}"#);
+    assert_output(
+        &a,
+        "count_vowels",
+        "aaaa",
+        br#"{"count":4,"total":4,"vowels":"aeiouAEIOU"}"#,
+    );
+    assert_output(
+        &b,
+        "count_vowels",
+        "e",
+        br#"{"count":1,"total":1,"vowels":"aeiouAEIOU"}"#,
+    );
+    assert_output(
+        &a,
+        "count_vowels",
+        "o",
+        br#"{"count":1,"total":5,"vowels":"aeiouAEIOU"}"#,
+    );
 }
 
 // ---- config (§3.7, §5.3) ----
@@ -315,8 +355,11 @@ fn config_changes_are_per_plugin() {
     let compiled = PluginBuilder::from_manifest(manifest).compile().unwrap();
     let a = compiled.instantiate().unwrap();
     let b = compiled.instantiate().unwrap();
-    a.update_config(BTreeMap::from([("k".to_owned(), Some("changed".to_owned()))]))
-        .unwrap();
+    a.update_config(BTreeMap::from([(
+        "k".to_owned(),
+        Some("changed".to_owned()),
+    )]))
+    .unwrap();
     assert_output(&a, "get_config", "k", b"changed");
     assert_output(&b, "get_config", "k", b"v");
 }
@@ -461,7 +504,8 @@ fn unknown_manifest_field_is_unknown_format() {
     assert_cause(&err, "Unknown manifest format");
     let err = new_plugin("this is neither wasm, WAT, TOML nor JSON {").unwrap_err();
     assert_cause(&err, "Unknown manifest format");
-    let json = serde_json::json!({"wasm": [{"path": plugin_path("returns.wasm")}], "config": {"a": 1}});
+    let json =
+        serde_json::json!({"wasm": [{"path": plugin_path("returns.wasm")}], "config": {"a": 1}});
     let err = new_plugin(json.to_string()).unwrap_err();
     assert_cause(&err, "Unknown manifest format");
 }
@@ -515,7 +559,10 @@ fn missing_file_is_reported() {
     let err = new_plugin(json.to_string()).unwrap_err();
     assert_cause(
         &err,
-        &format!("Unable to load Wasm file \"{}\": entity not found", path.display()),
+        &format!(
+            "Unable to load Wasm file \"{}\": entity not found",
+            path.display()
+        ),
     );
 }
 
@@ -645,7 +692,10 @@ fn invalid_env_function_import_fails_at_creation() {
         "error {:?}",
         err.message()
     );
-    assert!(cause.contains(&format!("\n\n{ENV_NOTE}")), "error {cause:?}");
+    assert!(
+        cause.contains(&format!("\n\n{ENV_NOTE}")),
+        "error {cause:?}"
+    );
 }
 
 #[test]
@@ -666,7 +716,11 @@ fn reset_releases_output_and_plugin_keeps_working() {
     let plugin = load("returns.wasm", false);
     assert_output(&plugin, "output_hello", b"", b"hello");
     plugin.reset().unwrap();
-    assert!(plugin.output().is_empty(), "output after reset: {:?}", plugin.output());
+    assert!(
+        plugin.output().is_empty(),
+        "output after reset: {:?}",
+        plugin.output()
+    );
     assert_output(&plugin, "output_hello", b"", b"hello");
     plugin.reset().unwrap();
     plugin.reset().unwrap();

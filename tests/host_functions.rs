@@ -1,5 +1,12 @@
 //! Host functions through the Rust API (ABI.md §3.3, §3.13, D2, D3, D6).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "integration tests report failures by panicking"
+)]
+
 mod common;
 
 use std::collections::HashSet;
@@ -8,7 +15,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use extism::{CallOutcome, CurrentPlugin, Error, Function, Plugin, PluginBuilder, Val, ValType, PTR};
+use extism::{
+    CallOutcome, CurrentPlugin, Error, Function, Plugin, PluginBuilder, Val, ValType, PTR,
+};
 
 use common::{assert_output, call, plugin_bytes};
 
@@ -27,32 +36,37 @@ struct Seen {
 /// `hello_world`: reads the input block it is given and returns a new block
 /// "Hello, <input>!".
 fn hello_world(seen: Arc<Mutex<Vec<Seen>>>) -> Function {
-    Function::new("hello_world", [PTR], [PTR], move |cp: &mut CurrentPlugin<'_>, params, results| {
-        let handle = params[0].unwrap_i64() as u64;
-        let block = cp.block(handle).map(<[u8]>::to_vec);
-        let length = cp.length(handle);
-        let bytes = cp.bytes(handle, length).map(<[u8]>::to_vec);
-        // A scratch block of our own, released again.
-        let scratch = cp.alloc(16);
-        let scratch_length = cp.length(scratch);
-        cp.free(scratch);
-        let scratch_length_after_free = cp.length(scratch);
-        let mut reply = b"Hello, ".to_vec();
-        reply.extend_from_slice(block.as_deref().unwrap_or(b"<invalid>"));
-        reply.push(b'!');
-        let out = cp.alloc_bytes(&reply)?;
-        results[0] = Val::I64(out as i64);
-        seen.lock().unwrap().push(Seen {
-            handle,
-            length,
-            block,
-            bytes,
-            scratch_length,
-            scratch_length_after_free,
-            id: cp.id(),
-        });
-        Ok(())
-    })
+    Function::new(
+        "hello_world",
+        [PTR],
+        [PTR],
+        move |cp: &mut CurrentPlugin<'_>, params, results| {
+            let handle = params[0].unwrap_i64() as u64;
+            let block = cp.block(handle).map(<[u8]>::to_vec);
+            let length = cp.length(handle);
+            let bytes = cp.bytes(handle, length).map(<[u8]>::to_vec);
+            // A scratch block of our own, released again.
+            let scratch = cp.alloc(16);
+            let scratch_length = cp.length(scratch);
+            cp.free(scratch);
+            let scratch_length_after_free = cp.length(scratch);
+            let mut reply = b"Hello, ".to_vec();
+            reply.extend_from_slice(block.as_deref().unwrap_or(b"<invalid>"));
+            reply.push(b'!');
+            let out = cp.alloc_bytes(&reply)?;
+            results[0] = Val::I64(out as i64);
+            seen.lock().unwrap().push(Seen {
+                handle,
+                length,
+                block,
+                bytes,
+                scratch_length,
+                scratch_length_after_free,
+                id: cp.id(),
+            });
+            Ok(())
+        },
+    )
 }
 
 /// Arguments each numeric host function received.
@@ -73,33 +87,53 @@ fn host_fn_functions(
     wrong_shout: Arc<AtomicUsize>,
 ) -> Vec<Function> {
     let a = Arc::clone(&args);
-    let add_i32 = Function::new("add_i32", [ValType::I32, ValType::I32], [ValType::I32], move |_, p, r| {
-        let (x, y) = (p[0].unwrap_i32(), p[1].unwrap_i32());
-        a.lock().unwrap().add_i32.push((x, y));
-        r[0] = Val::I32(x.wrapping_add(y));
-        Ok(())
-    });
+    let add_i32 = Function::new(
+        "add_i32",
+        [ValType::I32, ValType::I32],
+        [ValType::I32],
+        move |_, p, r| {
+            let (x, y) = (p[0].unwrap_i32(), p[1].unwrap_i32());
+            a.lock().unwrap().add_i32.push((x, y));
+            r[0] = Val::I32(x.wrapping_add(y));
+            Ok(())
+        },
+    );
     let a = Arc::clone(&args);
-    let add_i64 = Function::new("add_i64", [ValType::I64, ValType::I64], [ValType::I64], move |_, p, r| {
-        let (x, y) = (p[0].unwrap_i64(), p[1].unwrap_i64());
-        a.lock().unwrap().add_i64.push((x, y));
-        r[0] = Val::I64(x.wrapping_add(y));
-        Ok(())
-    });
+    let add_i64 = Function::new(
+        "add_i64",
+        [ValType::I64, ValType::I64],
+        [ValType::I64],
+        move |_, p, r| {
+            let (x, y) = (p[0].unwrap_i64(), p[1].unwrap_i64());
+            a.lock().unwrap().add_i64.push((x, y));
+            r[0] = Val::I64(x.wrapping_add(y));
+            Ok(())
+        },
+    );
     let a = Arc::clone(&args);
-    let mul_f32 = Function::new("mul_f32", [ValType::F32, ValType::F32], [ValType::F32], move |_, p, r| {
-        let (x, y) = (p[0].unwrap_f32(), p[1].unwrap_f32());
-        a.lock().unwrap().mul_f32.push((x, y));
-        r[0] = Val::F32((x * y).to_bits());
-        Ok(())
-    });
+    let mul_f32 = Function::new(
+        "mul_f32",
+        [ValType::F32, ValType::F32],
+        [ValType::F32],
+        move |_, p, r| {
+            let (x, y) = (p[0].unwrap_f32(), p[1].unwrap_f32());
+            a.lock().unwrap().mul_f32.push((x, y));
+            r[0] = Val::F32((x * y).to_bits());
+            Ok(())
+        },
+    );
     let a = Arc::clone(&args);
-    let mul_f64 = Function::new("mul_f64", [ValType::F64, ValType::F64], [ValType::F64], move |_, p, r| {
-        let (x, y) = (p[0].unwrap_f64(), p[1].unwrap_f64());
-        a.lock().unwrap().mul_f64.push((x, y));
-        r[0] = Val::F64((x * y).to_bits());
-        Ok(())
-    });
+    let mul_f64 = Function::new(
+        "mul_f64",
+        [ValType::F64, ValType::F64],
+        [ValType::F64],
+        move |_, p, r| {
+            let (x, y) = (p[0].unwrap_f64(), p[1].unwrap_f64());
+            a.lock().unwrap().mul_f64.push((x, y));
+            r[0] = Val::F64((x * y).to_bits());
+            Ok(())
+        },
+    );
     let a = Arc::clone(&args);
     let pair = Function::new("pair", [], [ValType::I32, ValType::I64], move |_, p, r| {
         assert!(p.is_empty());
@@ -111,7 +145,10 @@ fn host_fn_functions(
     let a = Arc::clone(&args);
     let custom_shout = Function::new("shout", [PTR], [PTR], move |cp, p, r| {
         a.lock().unwrap().custom_shout += 1;
-        let text = cp.block(p[0].unwrap_i64() as u64).unwrap_or_default().to_ascii_uppercase();
+        let text = cp
+            .block(p[0].unwrap_i64() as u64)
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         r[0] = Val::I64(cp.alloc_bytes(&text)? as i64);
         Ok(())
     })
@@ -144,7 +181,11 @@ fn host_fn_plugin() -> HostFnPlugin {
     let seen = Arc::default();
     let args = Arc::default();
     let wrong_shout = Arc::new(AtomicUsize::new(0));
-    let functions = host_fn_functions(Arc::clone(&seen), Arc::clone(&args), Arc::clone(&wrong_shout));
+    let functions = host_fn_functions(
+        Arc::clone(&seen),
+        Arc::clone(&args),
+        Arc::clone(&wrong_shout),
+    );
     let plugin = Plugin::new(plugin_bytes("host_fn.wasm"), functions, false)
         .unwrap_or_else(|e| panic!("host_fn.wasm did not load: {e}"));
     HostFnPlugin {
@@ -216,7 +257,11 @@ fn namespaced_function_is_the_one_called() {
     assert_output(&h.plugin, "call_shout", "hey there", b"HEY THERE");
     assert_output(&h.plugin, "call_shout", "again", b"AGAIN");
     assert_eq!(h.args.lock().unwrap().custom_shout, 2);
-    assert_eq!(h.wrong_shout.load(Ordering::SeqCst), 0, "the default-namespace shout ran");
+    assert_eq!(
+        h.wrong_shout.load(Ordering::SeqCst),
+        0,
+        "the default-namespace shout ran"
+    );
 }
 
 #[test]
@@ -265,7 +310,10 @@ fn switchable_hello(mode: Arc<AtomicUsize>, calls: Arc<AtomicUsize>) -> Function
             }
             _ => {}
         }
-        let input = cp.block(p[0].unwrap_i64() as u64).unwrap_or_default().to_vec();
+        let input = cp
+            .block(p[0].unwrap_i64() as u64)
+            .unwrap_or_default()
+            .to_vec();
         r[0] = Val::I64(cp.alloc_bytes(&input)? as i64);
         Ok(())
     })
@@ -282,7 +330,10 @@ fn callback_error_fails_the_call_with_its_message() {
     )
     .unwrap();
     let c = call(&plugin, "call_hello", "x");
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("host function refused")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("host function refused"))
+    );
     assert!(c.output.is_empty(), "output {:?}", c.text());
     assert_eq!(plugin.error().as_deref(), Some("host function refused"));
     // The plugin keeps working.
@@ -304,7 +355,11 @@ fn set_error_fails_the_call_and_the_last_message_wins() {
     .unwrap();
     let c = call(&plugin, "call_hello", "x");
     assert_eq!((c.rc, c.error.as_deref()), (-1, Some("second message")));
-    assert!(c.output.is_empty(), "the guest was resumed: output {:?}", c.text());
+    assert!(
+        c.output.is_empty(),
+        "the guest was resumed: output {:?}",
+        c.text()
+    );
     mode.store(0, Ordering::SeqCst);
     assert_output(&plugin, "call_hello", "fine", b"fine");
     mode.store(2, Ordering::SeqCst);
@@ -321,7 +376,10 @@ fn host_functions_are_shared_by_plugins_of_one_compiled_plugin() {
     let f = Function::new("hello_world", [PTR], [PTR], move |cp, p, r| {
         let n = c2.fetch_add(1, Ordering::SeqCst) + 1;
         ids2.lock().unwrap().insert(cp.id());
-        let mut text = cp.block(p[0].unwrap_i64() as u64).unwrap_or_default().to_vec();
+        let mut text = cp
+            .block(p[0].unwrap_i64() as u64)
+            .unwrap_or_default()
+            .to_vec();
         text.extend_from_slice(format!("#{n}").as_bytes());
         r[0] = Val::I64(cp.alloc_bytes(&text)? as i64);
         Ok(())
@@ -338,7 +396,11 @@ fn host_functions_are_shared_by_plugins_of_one_compiled_plugin() {
     assert_eq!(calls.load(Ordering::SeqCst), 4);
     let expected: HashSet<[u8; 16]> = plugins.iter().map(|p| *p.id()).collect();
     assert_eq!(expected.len(), 3);
-    assert_eq!(*ids.lock().unwrap(), expected, "each call sees its own plugin's id");
+    assert_eq!(
+        *ids.lock().unwrap(),
+        expected,
+        "each call sees its own plugin's id"
+    );
 
     // The same from three threads at once.
     let plugins: Vec<Arc<Plugin>> = plugins.into_iter().map(Arc::new).collect();
@@ -373,7 +435,7 @@ impl Drop for DropCounter {
 fn counting_hello(counter: DropCounter) -> Function {
     Function::new("hello_world", [PTR], [PTR], move |_, p, r| {
         let _keep = &counter;
-        r[0] = p[0].clone();
+        r[0] = p[0];
         Ok(())
     })
 }
@@ -392,11 +454,19 @@ fn captured_state_is_dropped_once_after_compiled_and_plugins() {
     assert_output(&a, "call_hello", "x", b"x");
     assert_eq!(DROPS.load(Ordering::SeqCst), 0);
     drop(compiled);
-    assert_eq!(DROPS.load(Ordering::SeqCst), 0, "dropped while plugins still hold it");
+    assert_eq!(
+        DROPS.load(Ordering::SeqCst),
+        0,
+        "dropped while plugins still hold it"
+    );
     assert_output(&b, "call_hello", "still here", b"still here");
     drop(a);
     drop(b);
-    assert_eq!(DROPS.load(Ordering::SeqCst), 0, "dropped while a plugin still holds it");
+    assert_eq!(
+        DROPS.load(Ordering::SeqCst),
+        0,
+        "dropped while a plugin still holds it"
+    );
     assert_output(&c, "call_hello", "last", b"last");
     drop(c);
     assert_eq!(DROPS.load(Ordering::SeqCst), 1);
@@ -453,7 +523,10 @@ fn failed_creation_drops_captured_state_once() {
     // Linking fails: the module imports a function that nobody defines.
     let wat = r#"(module (import "extism:host/user" "missing" (func)) (func (export "run")))"#;
     let err = Plugin::new(wat, [counting_hello(DropCounter(&DROPS))], false).unwrap_err();
-    assert!(err.message().contains("extism:host/user::missing"), "error {err}");
+    assert!(
+        err.message().contains("extism:host/user::missing"),
+        "error {err}"
+    );
     assert_eq!(DROPS.load(Ordering::SeqCst), 1);
 }
 

@@ -2,6 +2,13 @@
 //! Each export returns 0 when all its checks pass, otherwise the number of the first failed
 //! check, and then sets the output to "<scenario>: <check>".
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "integration tests report failures by panicking"
+)]
+
 mod common;
 
 use common::{call, load, Call};
@@ -24,7 +31,12 @@ fn assert_passes(scenario: &str, input: &[u8]) -> Call {
         c.text(),
         c.error
     );
-    assert_eq!(c.error, None, "{scenario}: unexpected error (output {:?})", c.text());
+    assert_eq!(
+        c.error,
+        None,
+        "{scenario}: unexpected error (output {:?})",
+        c.text()
+    );
     c
 }
 
@@ -116,8 +128,7 @@ fn memory_bytes() {
 #[test]
 fn alloc_huge() {
     let c = run("alloc_huge", b"");
-    let ok = (c.rc == 0 && c.error.is_none())
-        || (c.rc == -1 && c.error.as_deref() == Some("oom"));
+    let ok = (c.rc == 0 && c.error.is_none()) || (c.rc == -1 && c.error.as_deref() == Some("oom"));
     assert!(
         ok,
         "alloc_huge: rc {} error {:?} output {:?}",

@@ -1,6 +1,13 @@
 //! Limits: timeouts and cancellation (ABI.md §8.1, D4), fuel (§8.2), `memory.max_pages` and
 //! `memory.max_var_bytes` (§7.3).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "integration tests report failures by panicking"
+)]
+
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,7 +61,10 @@ fn timeout_stops_an_infinite_loop() {
         let c = call(&plugin, "infinite_loop", b"");
         let elapsed = start.elapsed();
         assert_timeout(&c);
-        assert!(elapsed >= Duration::from_millis(100), "stopped after {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(100),
+            "stopped after {elapsed:?}"
+        );
         assert!(elapsed < SOON, "took {elapsed:?}");
     }
     // The plugin still runs code afterwards, and a trap is not reported as a timeout.
@@ -113,7 +123,10 @@ fn cancel_from_another_thread_five_times() {
     for round in 0..5 {
         let (c, elapsed) = call_and_cancel(&plugin, "infinite_loop", Duration::from_millis(200));
         assert_timeout(&c);
-        assert!(elapsed >= Duration::from_millis(200), "round {round}: {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(200),
+            "round {round}: {elapsed:?}"
+        );
         assert!(elapsed < SOON, "round {round}: cancel took {elapsed:?}");
     }
     assert_trap(&call(&plugin, "unreachable", b""));
@@ -166,11 +179,20 @@ fn timeouts_of_different_plugins_are_independent() {
     let (c, elapsed) = short_thread.join().unwrap();
     assert_timeout(&c);
     assert!(elapsed < SOON, "short timeout took {elapsed:?}");
-    assert!(!long_done.load(Ordering::SeqCst), "the long call ended with the short one");
+    assert!(
+        !long_done.load(Ordering::SeqCst),
+        "the long call ended with the short one"
+    );
     let (c, elapsed) = long_thread.join().unwrap();
     assert_timeout(&c);
-    assert!(elapsed >= Duration::from_millis(1500), "long call stopped after {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(2) + SOON, "long call took {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(1500),
+        "long call stopped after {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(2) + SOON,
+        "long call took {elapsed:?}"
+    );
 }
 
 #[test]
@@ -187,12 +209,24 @@ fn siblings_of_one_compiled_plugin_have_separate_timeouts_and_cancels() {
     let (b_thread, b_done) = spawn_loop(Arc::clone(&b));
     let (c, elapsed) = call_and_cancel(&a, "infinite_loop", Duration::from_millis(100));
     assert_timeout(&c);
-    assert!(elapsed < Duration::from_millis(1500), "cancel took {elapsed:?}");
-    assert!(!b_done.load(Ordering::SeqCst), "cancelling one sibling stopped the other");
+    assert!(
+        elapsed < Duration::from_millis(1500),
+        "cancel took {elapsed:?}"
+    );
+    assert!(
+        !b_done.load(Ordering::SeqCst),
+        "cancelling one sibling stopped the other"
+    );
     let (c, elapsed) = b_thread.join().unwrap();
     assert_timeout(&c);
-    assert!(elapsed >= Duration::from_millis(1500), "sibling stopped after {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(2) + SOON, "sibling took {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(1500),
+        "sibling stopped after {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(2) + SOON,
+        "sibling took {elapsed:?}"
+    );
 }
 
 #[test]
@@ -208,7 +242,10 @@ fn sibling_timeout_does_not_stop_a_plugin_without_timeout() {
     let (c, _) = short_thread.join().unwrap();
     assert_timeout(&c);
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!free_done.load(Ordering::SeqCst), "another plugin's timeout stopped this call");
+    assert!(
+        !free_done.load(Ordering::SeqCst),
+        "another plugin's timeout stopped this call"
+    );
     cancel.cancel();
     let (c, _) = free_thread.join().unwrap();
     assert_timeout(&c);
@@ -224,7 +261,10 @@ fn fuel_limit_of_one_runs_out_every_time() {
         .unwrap();
     for _ in 0..3 {
         let c = call(&plugin, "infinite_loop", b"");
-        assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+        assert_eq!(
+            (c.rc, c.error.as_deref()),
+            (-1, Some("plugin ran out of fuel"))
+        );
     }
     let plugin = PluginBuilder::new(plugin_bytes("returns.wasm"))
         .with_fuel_limit(1)
@@ -273,9 +313,16 @@ fn fuel_is_refilled_for_every_call() {
         assert_eq!((c.rc, c.error.as_deref()), (0, None));
     }
     let c = call(&plugin, "spin", b"");
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("plugin ran out of fuel"))
+    );
     let c = call(&plugin, "work", b"");
-    assert_eq!((c.rc, c.error.as_deref()), (0, None), "not refilled after exhaustion");
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (0, None),
+        "not refilled after exhaustion"
+    );
 }
 
 #[test]
@@ -286,7 +333,10 @@ fn fuel_unit_is_about_one_per_instruction() {
         .build()
         .unwrap();
     let c = call(&plugin, "work", b"");
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("plugin ran out of fuel"))
+    );
     let c = call(&plugin, "quick", b"");
     assert_eq!((c.rc, c.error.as_deref()), (7, None));
 }
@@ -300,9 +350,15 @@ fn fuel_exhaustion_takes_precedence_over_guest_error() {
         (call $error_set (call $alloc (i64.const 4)))
         (loop $l (br $l))
         (i32.const 0)))"#;
-    let plugin = PluginBuilder::new(wat).with_fuel_limit(10_000).build().unwrap();
+    let plugin = PluginBuilder::new(wat)
+        .with_fuel_limit(10_000)
+        .build()
+        .unwrap();
     let c = call(&plugin, "error_then_spin", b"");
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("plugin ran out of fuel"))
+    );
 }
 
 #[test]
@@ -314,7 +370,10 @@ fn fuel_with_compiled_plugin_applies_to_each_plugin() {
     for _ in 0..2 {
         let plugin = compiled.instantiate().unwrap();
         let c = call(&plugin, "infinite_loop", b"");
-        assert_eq!((c.rc, c.error.as_deref()), (-1, Some("plugin ran out of fuel")));
+        assert_eq!(
+            (c.rc, c.error.as_deref()),
+            (-1, Some("plugin ran out of fuel"))
+        );
     }
 }
 
@@ -399,10 +458,16 @@ fn config_var_with_var_limit(limit: u64) -> Plugin {
 fn vars_disabled_with_zero_limit() {
     let plugin = config_var_with_var_limit(0);
     let c = call(&plugin, "set_var", "a=b");
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Vars are disabled by this host")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("Vars are disabled by this host"))
+    );
     // Deletes are refused too, and reads still work.
     let c = call(&plugin, "del_var", "a");
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Vars are disabled by this host")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("Vars are disabled by this host"))
+    );
     assert_output(&plugin, "get_var", "a", b"none");
 }
 
@@ -413,10 +478,16 @@ fn var_store_full() {
     assert_output(&plugin, "set_var", "a=0123456789", b"");
     assert_output(&plugin, "set_var", "b=9876543210", b"");
     let c = call(&plugin, "set_var", "c=x");
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Variable store is full")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("Variable store is full"))
+    );
     // Replacing an entry counts the old one as well: 118 + 59 > 118.
     let c = call(&plugin, "set_var", "a=abcdefghij");
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Variable store is full")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("Variable store is full"))
+    );
     assert_output(&plugin, "get_var", "a", b"0123456789");
     assert_output(&plugin, "get_var", "b", b"9876543210");
     assert_output(&plugin, "get_var", "c", b"none");
@@ -433,6 +504,9 @@ fn default_var_limit_is_one_mib() {
     // ... one byte more does not.
     let too_big = format!("k={}", "v".repeat(limit - 48));
     let c = call(&plugin, "set_var", &too_big);
-    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("Variable store is full")));
+    assert_eq!(
+        (c.rc, c.error.as_deref()),
+        (-1, Some("Variable store is full"))
+    );
     assert_output(&plugin, "get_var", "k", b"none");
 }

@@ -1,6 +1,13 @@
 //! WASI preview1 (ABI.md §8.3), WASI exit codes (§4.1), guest-runtime initialisation (§6.4,
 //! D5) and the store rebuild after `_start` (§6.5).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "integration tests report failures by panicking"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -31,12 +38,17 @@ fn random_bytes_with_wasi() {
     for c in [&first, &second] {
         assert_eq!(c.output.len(), 32, "output {:?}", c.text());
         assert!(
-            c.output.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)),
+            c.output
+                .iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)),
             "not lowercase hex: {:?}",
             c.text()
         );
     }
-    assert_ne!(first.output, second.output, "two draws of 16 random bytes are equal");
+    assert_ne!(
+        first.output, second.output,
+        "two draws of 16 random bytes are equal"
+    );
 }
 
 #[test]
@@ -44,15 +56,28 @@ fn clock_with_wasi() {
     let plugin = load("wasi_hello.wasm", true);
     let c = call(&plugin, "clock", b"");
     assert_eq!((c.rc, c.error.as_deref()), (0, None));
-    let seconds: u64 = c.text().parse().unwrap_or_else(|_| panic!("not a number: {:?}", c.text()));
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-    assert!(now.abs_diff(seconds) < 24 * 3600, "guest clock {seconds}, host {now}");
+    let seconds: u64 = c
+        .text()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {:?}", c.text()));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        now.abs_diff(seconds) < 24 * 3600,
+        "guest clock {seconds}, host {now}"
+    );
 }
 
 #[test]
 fn without_wasi_creation_fails_naming_wasi() {
-    let err = Plugin::new(plugin_bytes("wasi_hello.wasm"), Vec::<Function>::new(), false)
-        .unwrap_err();
+    let err = Plugin::new(
+        plugin_bytes("wasi_hello.wasm"),
+        Vec::<Function>::new(),
+        false,
+    )
+    .unwrap_err();
     let cause = cause(&err);
     assert!(
         cause.starts_with("unknown import: `wasi_snapshot_preview1::")
@@ -61,8 +86,12 @@ fn without_wasi_creation_fails_naming_wasi() {
         err.message()
     );
 
-    let err = Plugin::new(plugin_bytes("wasi_exit.wasm"), Vec::<Function>::new(), false)
-        .unwrap_err();
+    let err = Plugin::new(
+        plugin_bytes("wasi_exit.wasm"),
+        Vec::<Function>::new(),
+        false,
+    )
+    .unwrap_err();
     common::assert_cause(
         &err,
         "unknown import: `wasi_snapshot_preview1::proc_exit` has not been defined",
@@ -75,7 +104,10 @@ fn sandbox_has_no_host_files_by_default() {
     let c = call(&plugin, "read_file", "/etc/passwd");
     assert_eq!(c.rc, 1, "read_file succeeded: {:?}", c.text());
     let error = c.error.unwrap_or_default();
-    assert!(error.starts_with("read_file: /etc/passwd: "), "error {error:?}");
+    assert!(
+        error.starts_with("read_file: /etc/passwd: "),
+        "error {error:?}"
+    );
 }
 
 /// A fresh, empty directory for one test.
@@ -97,9 +129,22 @@ fn allowed_paths_are_preopened() {
     )]));
     let plugin = build(manifest, true);
     assert_output(&plugin, "read_file", "/data/from_host.txt", b"host data");
-    assert_output(&plugin, "write_file", "/data/from_guest.txt\nguest data", b"");
-    assert_eq!(std::fs::read(dir.join("from_guest.txt")).unwrap(), b"guest data");
-    assert_output(&plugin, "list_dir", "/data", b"from_guest.txt\nfrom_host.txt");
+    assert_output(
+        &plugin,
+        "write_file",
+        "/data/from_guest.txt\nguest data",
+        b"",
+    );
+    assert_eq!(
+        std::fs::read(dir.join("from_guest.txt")).unwrap(),
+        b"guest data"
+    );
+    assert_output(
+        &plugin,
+        "list_dir",
+        "/data",
+        b"from_guest.txt\nfrom_host.txt",
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -117,7 +162,10 @@ fn read_only_allowed_paths_refuse_writes() {
     let c = call(&plugin, "write_file", "/ro/b.txt\nnope");
     assert_eq!(c.rc, 1, "write succeeded");
     let error = c.error.unwrap_or_default();
-    assert!(error.starts_with("write_file: /ro/b.txt: "), "error {error:?}");
+    assert!(
+        error.starts_with("write_file: /ro/b.txt: "),
+        "error {error:?}"
+    );
     assert!(!dir.join("b.txt").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -130,8 +178,13 @@ fn missing_allowed_path_fails_creation() {
         missing.to_string_lossy().into_owned(),
         PathBuf::from("/data"),
     )]));
-    let result = PluginBuilder::from_manifest(manifest).with_wasi(true).build();
-    assert!(result.is_err(), "a missing preopen directory must fail creation");
+    let result = PluginBuilder::from_manifest(manifest)
+        .with_wasi(true)
+        .build();
+    assert!(
+        result.is_err(),
+        "a missing preopen directory must fail creation"
+    );
 }
 
 // ---- WASI exit codes (§4.1, §8.3) ----
@@ -198,7 +251,9 @@ fn reactor_initialize_runs_once_per_instance() {
     for _ in 0..3 {
         assert_output(&plugin, "count", b"", b"1");
     }
-    let compiled = PluginBuilder::new(plugin_bytes("reactor_init.wasm")).compile().unwrap();
+    let compiled = PluginBuilder::new(plugin_bytes("reactor_init.wasm"))
+        .compile()
+        .unwrap();
     for _ in 0..3 {
         let p = compiled.instantiate().unwrap();
         assert_output(&p, "count", b"", b"1");
@@ -212,7 +267,12 @@ fn wasi_reactor_initialises_once() {
     let plugin = load("wasi_hello.wasm", true);
     for i in 0..5 {
         let name = format!("n{i}");
-        assert_output(&plugin, "greet", &name, format!("Hello, {name}!").as_bytes());
+        assert_output(
+            &plugin,
+            "greet",
+            &name,
+            format!("Hello, {name}!").as_bytes(),
+        );
     }
 }
 

@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: plugin paths, loading, and calls that capture the
 //! return code, the error and the output together.
 
-#![allow(dead_code, reason = "each test binary uses a different subset of these helpers")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of these helpers"
+)]
 
 use std::path::PathBuf;
 
