@@ -818,3 +818,11 @@ pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned());
     format!("panic: {detail}")
 }
+
+/// Plugins, compiled plugins and cancel handles are shared across threads by C callers.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Plugin>();
+    assert_send_sync::<CompiledPlugin>();
+    assert_send_sync::<CancelHandle>();
+};

@@ -333,8 +333,9 @@ pub unsafe extern "C" fn extism_function_set_namespace(
         // SAFETY: non-NULL and NUL-terminated per the contract.
         let namespace = unsafe { std::ffi::CStr::from_ptr(namespace_) }.to_string_lossy();
         if let Ok(mut slot) = function.function.lock() {
-            if let Some(function) = slot.as_mut() {
-                function.set_namespace(namespace.as_ref());
+            match slot.as_mut() {
+                Some(function) => function.set_namespace(namespace.as_ref()),
+                None => tracing::debug!(target: "extism::function", "namespace of a registered function left unchanged"),
             }
         }
     }
