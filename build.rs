@@ -17,5 +17,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         .generate()
         .map_err(|e| format!("generating include/extism.h: {e}"))?;
     bindings.write_to_file(crate_dir.join("include/extism.h"));
+    // Installed shared libraries carry their ABI major version in the soname.
+    if std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libextism.so.1");
+    }
     Ok(())
 }

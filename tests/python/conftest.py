@@ -15,17 +15,15 @@ import pytest
 _OURS_ONLY_SYMBOL = "extism_current_plugin_set_error"
 
 
-def _loaded_library() -> str:
-    path = os.path.join(os.path.dirname(extism_sys.__file__), "libextism_sys.so")
-    lib = ctypes.CDLL(os.path.realpath(path))
-    return "ours" if hasattr(lib, _OURS_ONLY_SYMBOL) else "reference"
-
-
-LIBRARY = _loaded_library()
+# The file the SDK loads; for our library it is a symlink into target/.
+LIBRARY_PATH = os.path.realpath(
+    os.path.join(os.path.dirname(extism_sys.__file__), "libextism_sys.so")
+)
+LIBRARY = "ours" if hasattr(ctypes.CDLL(LIBRARY_PATH), _OURS_ONLY_SYMBOL) else "reference"
 
 
 def pytest_report_header(config):
-    return f"libextism under test: {LIBRARY} ({extism_sys.__file__})"
+    return f"libextism under test: {LIBRARY} ({LIBRARY_PATH})"
 
 
 def pytest_sessionstart(session):

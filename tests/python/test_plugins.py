@@ -8,6 +8,9 @@ import uuid
 import extism
 import pytest
 
+# CompiledPlugin is public in the SDK's module but not re-exported by the package.
+from extism.extism import CompiledPlugin
+
 from wasm_plugins import plugin_bytes, plugin_path, sha256_of
 
 
@@ -222,7 +225,7 @@ def test_plugin_ids_are_distinct_uuid4():
 
 
 def test_compiled_plugin_reused_for_several_plugins():
-    compiled = extism.CompiledPlugin(plugin_path("count_vowels"), functions=[])
+    compiled = CompiledPlugin(plugin_path("count_vowels"), functions=[])
     plugins = [extism.Plugin(compiled) for _ in range(3)]
     try:
         # Each plugin has its own vars.
@@ -238,7 +241,7 @@ def test_compiled_plugin_reused_for_several_plugins():
 
 
 def test_compiled_plugin_with_per_plugin_config():
-    compiled = extism.CompiledPlugin(plugin_path("count_vowels"), functions=[])
+    compiled = CompiledPlugin(plugin_path("count_vowels"), functions=[])
     first = extism.Plugin(compiled, config={"vowels": "b"})
     second = extism.Plugin(compiled)
     assert count_vowels(first, "abba")["count"] == 2
@@ -252,16 +255,16 @@ def test_compiled_plugin_with_per_plugin_config():
 
 def test_compiled_plugin_errors():
     with pytest.raises(extism.Error, match="Unable to compile Extism plugin"):
-        extism.CompiledPlugin({"wasm": [{"path": "nope.wasm"}]}, functions=[])
+        CompiledPlugin({"wasm": [{"path": "nope.wasm"}]}, functions=[])
     # Linking happens per plugin, so a missing import shows up there.
-    compiled = extism.CompiledPlugin(plugin_path("host_fn_hello"), functions=[])
+    compiled = CompiledPlugin(plugin_path("host_fn_hello"), functions=[])
     with pytest.raises(extism.Error, match="Unable to create Extism plugin: .*hello_world"):
         extism.Plugin(compiled)
     compiled.__del__()
 
 
 def test_plugins_outlive_their_compiled_plugin():
-    compiled = extism.CompiledPlugin(plugin_path("count_vowels"), functions=[])
+    compiled = CompiledPlugin(plugin_path("count_vowels"), functions=[])
     plugin = extism.Plugin(compiled)
     compiled.__del__()
     del compiled
@@ -277,7 +280,7 @@ def test_freeing_is_idempotent():
     plugin.__del__()
     del plugin
 
-    compiled = extism.CompiledPlugin(plugin_path("noop"), functions=[])
+    compiled = CompiledPlugin(plugin_path("noop"), functions=[])
     compiled.__del__()
     compiled.__del__()
 
@@ -289,7 +292,7 @@ def test_freeing_is_idempotent():
 
 
 def test_many_plugins_created_and_freed():
-    compiled = extism.CompiledPlugin(plugin_path("count_vowels"), functions=[])
+    compiled = CompiledPlugin(plugin_path("count_vowels"), functions=[])
     for i in range(50):
         plugin = extism.Plugin(compiled)
         assert count_vowels(plugin, "a" * i)["count"] == i

@@ -1,0 +1,3 @@
+module extism-go-example
+
+go 1.19
