@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 
 use super::function::ExtismFunction;
-use super::plugin::{builder, ExtismPlugin, COMPILE_PREFIX, CREATE_PREFIX};
+use super::plugin::{builder, into_handle, ExtismPlugin, COMPILE_PREFIX, CREATE_PREFIX};
 use super::{ffi_boundary, set_errmsg, ExtismSize};
 use crate::error::Error;
 use crate::plugin::CompiledPlugin;
@@ -23,20 +23,18 @@ fn compile(
     fuel_limit: Option<u64>,
     errmsg: *mut *mut c_char,
 ) -> *mut ExtismCompiledPlugin {
-    let compiled = builder(wasm, wasm_size, functions, n_functions, with_wasi).and_then(|b| {
-        let b = match fuel_limit {
-            Some(fuel) => b.with_fuel_limit(fuel),
-            None => b,
-        };
-        b.compile().map_err(|e| e.prefixed(COMPILE_PREFIX))
-    });
-    match compiled {
-        Ok(compiled) => Box::into_raw(Box::new(ExtismCompiledPlugin { compiled })),
-        Err(err) => {
-            set_errmsg(errmsg, &err);
-            std::ptr::null_mut()
-        }
-    }
+    let compiled = builder(
+        wasm,
+        wasm_size,
+        functions,
+        n_functions,
+        with_wasi,
+        fuel_limit,
+    )
+    .and_then(|b| b.compile().map_err(|e| e.prefixed(COMPILE_PREFIX)));
+    into_handle(compiled, errmsg, |compiled| {
+        Box::into_raw(Box::new(ExtismCompiledPlugin { compiled }))
+    })
 }
 
 /// Classifies and parses `wasm` (wasm, WAT, or a TOML/JSON manifest; copied), loads and
@@ -115,12 +113,7 @@ pub unsafe extern "C" fn extism_plugin_new_from_compiled(
             set_errmsg(errmsg, &Error::msg("Cannot pass null pointer").prefixed(CREATE_PREFIX));
             return std::ptr::null_mut();
         };
-        match compiled.compiled.instantiate() {
-            Ok(plugin) => ExtismPlugin::boxed(plugin),
-            Err(err) => {
-                set_errmsg(errmsg, &err.prefixed(CREATE_PREFIX));
-                std::ptr::null_mut()
-            }
-        }
+        let plugin = compiled.compiled.instantiate().map_err(|e| e.prefixed(CREATE_PREFIX));
+        into_handle(plugin, errmsg, ExtismPlugin::boxed)
     }
 }

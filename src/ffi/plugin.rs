@@ -44,29 +44,39 @@ impl ExtismPlugin {
     }
 }
 
-/// Reads the wasm argument and the function array shared by the constructors. Function-array
-/// errors carry no prefix; everything else gets `prefix`.
+/// Reads the arguments shared by the constructors. Function-array errors carry no prefix;
+/// a bad `wasm` argument gets the compile prefix.
 pub(crate) fn builder<'a>(
     wasm: *const u8,
     wasm_size: ExtismSize,
     functions: *const *const ExtismFunction,
     n_functions: ExtismSize,
     with_wasi: bool,
+    fuel_limit: Option<u64>,
 ) -> Result<PluginBuilder<'a>> {
     if wasm.is_null() {
         return Err(Error::msg("Cannot pass null pointer").prefixed(COMPILE_PREFIX));
     }
     let bytes = slice(wasm, wasm_size).map_err(|e| e.prefixed(COMPILE_PREFIX))?;
     let functions = take_functions(functions, n_functions)?;
-    Ok(PluginBuilder::borrowed(bytes)
+    let builder = PluginBuilder::borrowed(bytes)
         .with_functions(functions)
-        .with_wasi(with_wasi))
+        .with_wasi(with_wasi);
+    Ok(match fuel_limit {
+        Some(fuel) => builder.with_fuel_limit(fuel),
+        None => builder,
+    })
 }
 
-fn new_plugin(builder: Result<PluginBuilder<'_>>, errmsg: *mut *mut c_char) -> *mut ExtismPlugin {
-    let plugin = builder.and_then(|b| b.build().map_err(|e| e.prefixed(COMPILE_PREFIX)));
-    match plugin {
-        Ok(plugin) => ExtismPlugin::boxed(plugin),
+/// A constructor's result as a handle: `wrap`ped on success; NULL with `*errmsg` set on
+/// failure.
+pub(crate) fn into_handle<T, H>(
+    result: Result<T>,
+    errmsg: *mut *mut c_char,
+    wrap: impl FnOnce(T) -> *mut H,
+) -> *mut H {
+    match result {
+        Ok(value) => wrap(value),
         Err(err) => {
             set_errmsg(errmsg, &err);
             std::ptr::null_mut()
@@ -100,7 +110,9 @@ pub unsafe extern "C" fn extism_plugin_new(
     errmsg: *mut *mut c_char,
 ) -> *mut ExtismPlugin {
     ffi_boundary! {
-        new_plugin(builder(wasm, wasm_size, functions, n_functions, with_wasi), errmsg)
+        let plugin = builder(wasm, wasm_size, functions, n_functions, with_wasi, None)
+            .and_then(|b| b.build().map_err(|e| e.prefixed(COMPILE_PREFIX)));
+        into_handle(plugin, errmsg, ExtismPlugin::boxed)
     }
 }
 
@@ -122,20 +134,10 @@ pub unsafe extern "C" fn extism_plugin_new_with_fuel_limit(
     errmsg: *mut *mut c_char,
 ) -> *mut ExtismPlugin {
     ffi_boundary! {
-        let plugin = builder(wasm, wasm_size, functions, n_functions, with_wasi).and_then(|b| {
-            let compiled = b
-                .with_fuel_limit(fuel_limit)
-                .compile()
-                .map_err(|e| e.prefixed(COMPILE_PREFIX))?;
-            compiled.instantiate().map_err(|e| e.prefixed(CREATE_PREFIX))
-        });
-        match plugin {
-            Ok(plugin) => ExtismPlugin::boxed(plugin),
-            Err(err) => {
-                set_errmsg(errmsg, &err);
-                std::ptr::null_mut()
-            }
-        }
+        let plugin = builder(wasm, wasm_size, functions, n_functions, with_wasi, Some(fuel_limit))
+            .and_then(|b| b.compile().map_err(|e| e.prefixed(COMPILE_PREFIX)))
+            .and_then(|c| c.instantiate().map_err(|e| e.prefixed(CREATE_PREFIX)));
+        into_handle(plugin, errmsg, ExtismPlugin::boxed)
     }
 }
 
