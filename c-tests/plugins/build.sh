@@ -33,10 +33,16 @@ if ! clang --target=wasm32-wasi -mexec-model=reactor -O2 "$probe/p.c" -o "$probe
     exit 1
 fi
 
-# WAT modules
+# WAT modules (every *.wat, hostile.wat included)
 for src in *.wat; do
     wat2wasm "$src" -o "${src%.wat}.wasm"
 done
+# hostile.wasm must import all 32 functions of extism:host/env.
+hostile_imports=$(wasm-objdump -x -j Import hostile.wasm | grep -c '<- extism:host/env\.' || true)
+if [[ $hostile_imports -ne 32 ]]; then
+    echo "build.sh: hostile.wasm imports $hostile_imports functions of extism:host/env, expected 32" >&2
+    exit 1
+fi
 
 # Freestanding C
 clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export=echo echo.c -o echo.wasm
