@@ -5,7 +5,9 @@
 //! cached by the SHA-256 of their bytes, so creating a plugin again from the same bytes costs a
 //! hash and a link.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
@@ -20,6 +22,8 @@ pub(crate) struct Runtime {
     pub(crate) kernel: InstancePre<StoreData>,
     pub(crate) kernel_module: Module,
     fuel: bool,
+    /// WASI preview1, defined once and cloned into each compiled plugin's linker.
+    wasi_linker: OnceLock<Result<Linker<StoreData>>>,
 }
 
 static PLAIN: OnceLock<Result<Runtime>> = OnceLock::new();
@@ -59,19 +63,44 @@ impl Runtime {
             kernel,
             kernel_module,
             fuel,
+            wasi_linker: OnceLock::new(),
         })
     }
 
-    /// Compiles `bytes` (wasm or WAT), or returns the cached module for the same bytes. The
-    /// cache is keyed by a cryptographic hash (BLAKE3, several times faster than SHA-256 on
-    /// large modules), so different bytes never share a module.
+    /// A linker for a compiled plugin's store-independent imports: WASI preview1 when
+    /// `with_wasi`, nothing otherwise. Later definitions (user functions) shadow earlier ones.
+    pub(crate) fn base_linker(&self, with_wasi: bool) -> Result<Linker<StoreData>> {
+        if !with_wasi {
+            let mut linker = Linker::new(&self.engine);
+            linker.allow_shadowing(true);
+            return Ok(linker);
+        }
+        self.wasi_linker
+            .get_or_init(|| {
+                let mut linker = Linker::new(&self.engine);
+                linker.allow_shadowing(true);
+                wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi)?;
+                // Any exit code ends the call with that code (wasmtime-wasi refuses 126 and up).
+                linker.func_wrap(
+                    "wasi_snapshot_preview1",
+                    "proc_exit",
+                    |code: i32| -> wasmtime::Result<()> {
+                        Err(wasmtime_wasi::I32Exit(code).into())
+                    },
+                )?;
+                Ok(linker)
+            })
+            .clone()
+    }
+
+    /// Compiles `bytes` (wasm or WAT), or returns the cached module for the same bytes.
     pub(crate) fn compile(&self, bytes: &[u8]) -> Result<Module> {
-        let key = (*blake3::hash(bytes).as_bytes(), self.fuel);
-        if let Some(module) = cache_get(&key) {
+        let key = (fingerprint(bytes), self.fuel);
+        if let Some(module) = cache_get(&key, bytes) {
             return Ok(module);
         }
         let module = Module::new(&self.engine, bytes)?;
-        cache_put(key, module.clone());
+        cache_put(key, bytes, module.clone());
         Ok(module)
     }
 }
@@ -87,15 +116,49 @@ fn disk_cache() -> Option<wasmtime::Cache> {
     }
 }
 
-type CacheKey = ([u8; 32], bool);
+/// Cache key: a fingerprint of the bytes and whether the engine meters fuel. Entries also
+/// keep the bytes, and a hit requires them to be equal, so a fingerprint collision can only
+/// cost a recompilation, never hand out another module's code.
+type CacheKey = (u64, bool);
 
 /// How many compiled modules the in-memory cache keeps.
 const CACHE_CAPACITY: usize = 64;
+/// How many bytes of module source the cache keeps at most.
+const CACHE_BYTES: usize = 256 * 1024 * 1024;
+/// Bytes sampled from each end and from the middle of a module for its fingerprint.
+const SAMPLE: usize = 4096;
+/// Windows sampled across the rest of the module.
+const WINDOWS: usize = 64;
+
+/// A keyed hash of the length and a sample of the bytes: cheap for megabyte modules.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    let mut hasher = KEYS.get_or_init(RandomState::new).build_hasher();
+    hasher.write_usize(bytes.len());
+    if bytes.len() <= 4 * SAMPLE {
+        hasher.write(bytes);
+    } else {
+        hasher.write(&bytes[..SAMPLE]);
+        hasher.write(&bytes[bytes.len() - SAMPLE..]);
+        let step = bytes.len() / WINDOWS;
+        for i in 0..WINDOWS {
+            let start = i * step;
+            hasher.write(&bytes[start..start + 64]);
+        }
+    }
+    hasher.finish()
+}
+
+struct CacheEntry {
+    bytes: Box<[u8]>,
+    module: Module,
+}
 
 #[derive(Default)]
 struct ModuleCache {
-    modules: HashMap<CacheKey, Module>,
+    entries: HashMap<CacheKey, CacheEntry>,
     order: VecDeque<CacheKey>,
+    bytes: usize,
 }
 
 static CACHE: OnceLock<Mutex<ModuleCache>> = OnceLock::new();
@@ -104,20 +167,57 @@ fn cache() -> &'static Mutex<ModuleCache> {
     CACHE.get_or_init(Mutex::default)
 }
 
-fn cache_get(key: &CacheKey) -> Option<Module> {
-    cache().lock().ok()?.modules.get(key).cloned()
+fn cache_get(key: &CacheKey, bytes: &[u8]) -> Option<Module> {
+    let cache = cache().lock().ok()?;
+    let entry = cache.entries.get(key)?;
+    (*entry.bytes == *bytes).then(|| entry.module.clone())
 }
 
-fn cache_put(key: CacheKey, module: Module) {
+fn cache_put(key: CacheKey, bytes: &[u8], module: Module) {
     let Ok(mut cache) = cache().lock() else {
         return;
     };
-    if cache.modules.insert(key, module).is_none() {
-        cache.order.push_back(key);
+    let entry = CacheEntry {
+        bytes: bytes.into(),
+        module,
+    };
+    cache.bytes += entry.bytes.len();
+    match cache.entries.insert(key, entry) {
+        Some(old) => cache.bytes -= old.bytes.len(),
+        None => cache.order.push_back(key),
     }
-    while cache.order.len() > CACHE_CAPACITY {
-        if let Some(oldest) = cache.order.pop_front() {
-            cache.modules.remove(&oldest);
+    while cache.order.len() > CACHE_CAPACITY || (cache.bytes > CACHE_BYTES && cache.order.len() > 1)
+    {
+        let Some(oldest) = cache.order.pop_front() else {
+            break;
+        };
+        if let Some(old) = cache.entries.remove(&oldest) {
+            cache.bytes -= old.bytes.len();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_cover_length_and_samples() {
+        let a = vec![7u8; 100_000];
+        let mut b = a.clone();
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        b[0] = 8;
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_ne!(fingerprint(&a), fingerprint(&a[..99_999]));
+    }
+
+    #[test]
+    fn a_fingerprint_collision_is_a_miss() {
+        let runtime = runtime(false).unwrap();
+        let module = runtime.compile(b"(module)").unwrap();
+        let key = (12345, false);
+        cache_put(key, b"(module)", module);
+        assert!(cache_get(&key, b"(module)").is_some());
+        assert!(cache_get(&key, b"(module )").is_none());
     }
 }

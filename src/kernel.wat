@@ -4,7 +4,9 @@
 ;; error records live on the host side (src/kernel.rs); the host implements the functions
 ;; imported from "host" below, and this module re-exports them, so a guest's whole
 ;; `extism:host/env` namespace resolves to this one instance. Loads, stores and input reads
-;; are wasm-to-wasm calls; each is a bounds check and a memory access, and never traps.
+;; are wasm-to-wasm calls; each is a bounds check and a memory access, and never traps. The
+;; memory size is computed inline (memory.size, in bytes) rather than in a helper function,
+;; since every extra wasm call costs a stack and epoch check on this per-8-byte path.
 (module
   (import "host" "alloc" (func $alloc (param i64) (result i64)))
   (import "host" "free" (func $free (param i64)))
@@ -36,30 +38,26 @@
   (global $input_offset (export "input_offset_global") (mut i64) (i64.const 0))
   (global $input_length (export "input_length_global") (mut i64) (i64.const 0))
 
-  ;; Size of Extism memory in bytes.
-  (func $size (result i64)
-    (i64.shl (i64.extend_i32_u (memory.size)) (i64.const 16)))
-
   (func (export "input_length") (result i64) (global.get $input_length))
   (func (export "input_offset") (result i64) (global.get $input_offset))
 
   (func (export "load_u8") (param $p i64) (result i32)
-    (if (result i32) (i64.lt_u (local.get $p) (call $size))
+    (if (result i32) (i64.lt_u (local.get $p) (i64.shl (i64.extend_i32_u (memory.size)) (i64.const 16)))
       (then (i32.load8_u (i32.wrap_i64 (local.get $p))))
       (else (i32.const 0))))
 
   ;; The memory is never smaller than one page, so size - 8 cannot wrap.
   (func (export "load_u64") (param $p i64) (result i64)
-    (if (result i64) (i64.le_u (local.get $p) (i64.sub (call $size) (i64.const 8)))
+    (if (result i64) (i64.le_u (local.get $p) (i64.sub (i64.shl (i64.extend_i32_u (memory.size)) (i64.const 16)) (i64.const 8)))
       (then (i64.load (i32.wrap_i64 (local.get $p))))
       (else (i64.const 0))))
 
   (func (export "store_u8") (param $p i64) (param $v i32)
-    (if (i64.lt_u (local.get $p) (call $size))
+    (if (i64.lt_u (local.get $p) (i64.shl (i64.extend_i32_u (memory.size)) (i64.const 16)))
       (then (i32.store8 (i32.wrap_i64 (local.get $p)) (local.get $v)))))
 
   (func (export "store_u64") (param $p i64) (param $v i64)
-    (if (i64.le_u (local.get $p) (i64.sub (call $size) (i64.const 8)))
+    (if (i64.le_u (local.get $p) (i64.sub (i64.shl (i64.extend_i32_u (memory.size)) (i64.const 16)) (i64.const 8)))
       (then (i64.store (i32.wrap_i64 (local.get $p)) (local.get $v)))))
 
   ;; The host keeps the input region inside memory, so offset + i cannot leave it.

@@ -78,17 +78,7 @@ impl Program {
         settings: Settings,
         functions: &[Function],
     ) -> Result<Self> {
-        let mut linker = Linker::new(&runtime.engine);
-        linker.allow_shadowing(true);
-        if settings.with_wasi {
-            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi)?;
-            // Any exit code ends the call with that code (wasmtime-wasi refuses 126 and up).
-            linker.func_wrap(
-                "wasi_snapshot_preview1",
-                "proc_exit",
-                |code: i32| -> wasmtime::Result<()> { Err(wasmtime_wasi::I32Exit(code).into()) },
-            )?;
-        }
+        let mut linker = runtime.base_linker(settings.with_wasi)?;
         let mut user_functions = BTreeMap::new();
         for function in functions {
             function.define(&runtime.engine, &mut linker)?;
@@ -365,10 +355,16 @@ pub(crate) fn main_instance(store: &mut Store<StoreData>) -> wasmtime::Result<In
 /// Haskell (`_initialize` then `hs_init`), wasi-libc command (`__wasm_call_ctors`) or reactor
 /// (`_initialize`) initialisation, whichever main exports.
 fn guest_runtime_init(store: &mut Store<StoreData>, instance: Instance) -> wasmtime::Result<()> {
-    if instance.get_export(&mut *store, "hs_init").is_some() {
+    if let Some(hs_init) = instance.get_func(&mut *store, "hs_init") {
         run_export(store, instance, "_initialize")?;
-        if let Ok(hs_init) = instance.get_typed_func::<(i32, i32), ()>(&mut *store, "hs_init") {
-            hs_init.call(&mut *store, (0, 0))?;
+        let ty = hs_init.ty(&*store);
+        let takes_two_i32 = ty.params().len() == 2
+            && ty.params().all(|p| matches!(p, wasmtime::ValType::I32))
+            && ty.results().len() == 0;
+        if takes_two_i32 {
+            hs_init
+                .typed::<(i32, i32), ()>(&*store)?
+                .call(&mut *store, (0, 0))?;
         }
         return Ok(());
     }
@@ -379,16 +375,22 @@ fn guest_runtime_init(store: &mut Store<StoreData>, instance: Instance) -> wasmt
     Ok(())
 }
 
-/// Calls `name` if the instance exports it as `() -> ()`; returns whether it did.
+/// Calls `name` if the instance exports it as `() -> ()`; returns whether it did. Absent or
+/// differently typed exports are checked without building an error value.
 fn run_export(
     store: &mut Store<StoreData>,
     instance: Instance,
     name: &str,
 ) -> wasmtime::Result<bool> {
-    match instance.get_typed_func::<(), ()>(&mut *store, name) {
-        Ok(func) => func.call(&mut *store, ()).map(|()| true),
-        Err(_) => Ok(false),
+    let Some(func) = instance.get_func(&mut *store, name) else {
+        return Ok(false);
+    };
+    let ty = func.ty(&*store);
+    if ty.params().len() != 0 || ty.results().len() != 0 {
+        return Ok(false);
     }
+    func.typed::<(), ()>(&*store)?.call(&mut *store, ())?;
+    Ok(true)
 }
 
 fn instantiate(

@@ -91,7 +91,10 @@ pub(crate) fn take_bytes(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Resu
 
 pub(crate) fn invalid_handle(what: &str, handle: i64) -> wasmtime::Error {
     // Handles are unsigned offsets (`ExtismMemoryHandle` is `uint64_t`).
-    wasmtime::Error::msg(format!("invalid handle offset for {what}: {}", handle as u64))
+    wasmtime::Error::msg(format!(
+        "invalid handle offset for {what}: {}",
+        handle as u64
+    ))
 }
 
 fn config_get(mut cx: Cx, key: i64) -> wasmtime::Result<i64> {

@@ -697,12 +697,10 @@ fn lookup_export(state: &mut CallState, name: &str) -> Result<Export> {
             ty.results().len()
         )));
     }
-    let export = if let Ok(typed) = func.typed::<(), ()>(&*store) {
-        Export::Unit(typed)
-    } else if let Ok(typed) = func.typed::<(), i32>(&*store) {
-        Export::I32(typed)
-    } else {
-        Export::Other(func)
+    let export = match ty.results().next() {
+        None => Export::Unit(func.typed::<(), ()>(&*store)?),
+        Some(wasmtime::ValType::I32) => Export::I32(func.typed::<(), i32>(&*store)?),
+        Some(_) => Export::Other(func),
     };
     state.exports.insert(name.into(), export.clone());
     Ok(export)
