@@ -5,7 +5,7 @@
 //! hop is checked against `allowed_hosts`.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use ureq::http::{Method, Request, Response, Uri};
@@ -140,11 +140,13 @@ fn parse_method(method: Option<&str>) -> Result<Method> {
     Method::from_bytes(method.as_bytes()).map_err(|e| Error::msg(e.to_string()))
 }
 
-fn remaining(deadline: Option<Instant>) -> Result<Option<Duration>> {
+/// Time left before the call's `deadline` tick (a tick is about a millisecond); an error once
+/// it has passed.
+fn remaining(deadline: Option<u64>) -> Result<Option<Duration>> {
     match deadline {
         None => Ok(None),
-        Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-            Some(left) if !left.is_zero() => Ok(Some(left)),
+        Some(deadline) => match deadline.checked_sub(crate::timer::ticks()) {
+            Some(left) if left > 0 => Ok(Some(Duration::from_millis(left))),
             _ => Err(Error::msg("timeout")),
         },
     }

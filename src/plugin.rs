@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 use wasmtime::{Func, Store, Trap, TypedFunc, Val, WasmBacktrace};
@@ -473,10 +472,10 @@ impl Plugin {
         };
         let store = &mut state.store;
         store.data_mut().host_context = host_context;
-        let timeout = settings.timeout_ms.map(Duration::from_millis);
+        let timeout = settings.timeout_ms;
         if let Some(timeout) = timeout {
-            store.data_mut().deadline = Some(Instant::now() + timeout);
             timer::arm();
+            store.data_mut().deadline = Some(timer::deadline_after(timeout));
         }
         self.shared
             .run_state

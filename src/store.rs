@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
 
 use wasmtime::{Instance, ResourceLimiter};
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -167,8 +166,8 @@ pub(crate) struct StoreData {
     pub(crate) host_error: Option<String>,
     pub(crate) http_status: i32,
     pub(crate) http_headers: Option<BTreeMap<String, String>>,
-    /// When the running call times out.
-    pub(crate) deadline: Option<Instant>,
+    /// The tick ([`crate::timer::ticks`]) at which the running call times out.
+    pub(crate) deadline: Option<u64>,
 }
 
 impl StoreData {

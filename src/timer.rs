@@ -6,11 +6,15 @@
 //! of the time it is parked and costs nothing. When the epoch passes a store's deadline, that
 //! store's callback checks its own plugin's deadline and cancel flag, so plugins never
 //! interrupt each other.
+//!
+//! Deadlines are counted in ticks: the ticker sleeps at least a millisecond between ticks, so
+//! a deadline `n` ticks ahead never fires before `n` milliseconds have passed (it may fire a
+//! little later), and arming a timeout costs no clock read.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::thread::Thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wasmtime::{StoreContextMut, UpdateDeadline};
 
@@ -25,6 +29,13 @@ static ARMED: AtomicUsize = AtomicUsize::new(0);
 static TICKER: OnceLock<Option<Thread>> = OnceLock::new();
 /// The ticker is parked (or about to park) and must be unparked by [`arm`].
 static PARKED: AtomicBool = AtomicBool::new(false);
+/// Ticks so far; each is at least [`TICK`] after the previous one.
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// The tick count. A deadline of `ticks() + n + 1` is at least `n` milliseconds away.
+pub(crate) fn ticks() -> u64 {
+    TICKS.load(Ordering::Acquire)
+}
 
 fn ticker() -> Option<&'static Thread> {
     TICKER
@@ -58,6 +69,7 @@ fn tick() {
             idle = 0;
         }
         std::thread::sleep(TICK);
+        TICKS.fetch_add(1, Ordering::AcqRel);
         for runtime in crate::engine::runtimes() {
             runtime.engine.increment_epoch();
         }
@@ -80,6 +92,11 @@ pub(crate) fn arm() {
     }
 }
 
+/// The tick at which a call armed now with a `timeout_ms` limit must stop.
+pub(crate) fn deadline_after(timeout_ms: u64) -> u64 {
+    ticks().saturating_add(timeout_ms).saturating_add(1)
+}
+
 /// Releases one [`arm`].
 pub(crate) fn disarm() {
     ARMED.fetch_sub(1, Ordering::SeqCst);
@@ -92,10 +109,7 @@ pub(crate) fn on_epoch(cx: StoreContextMut<'_, StoreData>) -> wasmtime::Result<U
     if data.plugin.is_cancelled() {
         return Ok(UpdateDeadline::Interrupt);
     }
-    if data
-        .deadline
-        .is_some_and(|deadline| Instant::now() >= deadline)
-    {
+    if data.deadline.is_some_and(|deadline| ticks() >= deadline) {
         return Ok(UpdateDeadline::Interrupt);
     }
     Ok(UpdateDeadline::Continue(1))
