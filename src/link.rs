@@ -340,10 +340,13 @@ pub(crate) fn new_store(
 
 /// Main's instance, instantiating and initialising it first if needed (ABI.md §6.4, §7.3).
 pub(crate) fn main_instance(store: &mut Store<StoreData>) -> wasmtime::Result<Instance> {
-    let program = Arc::clone(&store.data().program);
-    if let Some(instance) = store.data().instances[program.main] {
+    // Checked before touching the shared program's reference count: this runs on every call,
+    // and plugins of one compiled plugin share that count across threads.
+    let data = store.data();
+    if let Some(instance) = data.instances[data.program.main] {
         return Ok(instance);
     }
+    let program = Arc::clone(&store.data().program);
     let plan = program.plan(store)?;
     store.data_mut().budget.start_counting();
     let instance = instantiate(&mut *store, &plan, program.main)?;
