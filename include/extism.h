@@ -183,8 +183,9 @@ bool extism_plugin_cancel(const ExtismCancelHandle *handle);
  * `extism_plugin_new_from_compiled`; free it with `extism_compiled_plugin_free`. Nothing is
  * linked yet, so missing imports are reported when plugins are made. The functions are moved
  * in as for `extism_plugin_new` and shared by every plugin made from the result.
- * On failure returns NULL and sets `*errmsg` (when not NULL) to "Unable to compile Extism
- * plugin: <cause>", freed with `extism_plugin_new_error_free`. Thread-safe.
+ * On failure returns NULL and sets `*errmsg` (when not NULL) to
+ * `Unable to compile Extism plugin: <cause>`, freed with `extism_plugin_new_error_free`.
+ * Thread-safe.
  *
  * # Safety
  * As for `extism_plugin_new`.
@@ -211,8 +212,9 @@ void extism_compiled_plugin_free(ExtismCompiledPlugin *plugin);
 /**
  * Makes an independent plugin from a compiled one: its own store, instances, memory, vars
  * and config copy. Links and checks every import. Returns the plugin (freed with
- * `extism_plugin_free`), or NULL with `*errmsg` (when not NULL) set to "Unable to create
- * Extism plugin: <cause>". May be called on one compiled plugin from several threads at once.
+ * `extism_plugin_free`), or NULL with `*errmsg` (when not NULL) set to
+ * `Unable to create Extism plugin: <cause>`. May be called on one compiled plugin from several
+ * threads at once.
  *
  * # Safety
  * `compiled` is NULL or a live compiled plugin; `errmsg` is NULL or writable.
@@ -361,7 +363,7 @@ void extism_log_drain(ExtismLogDrainFunctionType handler);
  * `with_wasi` enables WASI preview1.
  *
  * On failure returns NULL and, when `errmsg` is not NULL, stores a message in `*errmsg`
- * ("Unable to compile Extism plugin: <cause>", or "Cannot pass null pointer" / "Function
+ * (`Unable to compile Extism plugin: <cause>`, or "Cannot pass null pointer" / "Function
  * cannot be registered with multiple different Plugins" for a bad function array), to be
  * freed with `extism_plugin_new_error_free`. `*errmsg` is untouched on success.
  * Thread-safe.

@@ -79,7 +79,7 @@ pub(crate) struct PluginLogger {
 }
 
 /// Installs the process-wide sink with `filter`: a bare level name (`trace` … `error`, any
-/// case) means `extism=<level>`; anything else is a directive list such as
+/// case) means `extism=LEVEL`; anything else is a directive list such as
 /// `extism=trace,cranelift=debug`, parsed leniently. Targets no directive matches log at
 /// `error`. Fails if a sink is already installed or the file cannot be opened.
 pub fn install(sink: LogSink, filter: Option<&str>) -> Result<()> {

@@ -42,8 +42,9 @@ fn compile(
 /// `extism_plugin_new_from_compiled`; free it with `extism_compiled_plugin_free`. Nothing is
 /// linked yet, so missing imports are reported when plugins are made. The functions are moved
 /// in as for `extism_plugin_new` and shared by every plugin made from the result.
-/// On failure returns NULL and sets `*errmsg` (when not NULL) to "Unable to compile Extism
-/// plugin: <cause>", freed with `extism_plugin_new_error_free`. Thread-safe.
+/// On failure returns NULL and sets `*errmsg` (when not NULL) to
+/// `Unable to compile Extism plugin: <cause>`, freed with `extism_plugin_new_error_free`.
+/// Thread-safe.
 ///
 /// # Safety
 /// As for `extism_plugin_new`.
@@ -97,8 +98,9 @@ pub unsafe extern "C" fn extism_compiled_plugin_free(plugin: *mut ExtismCompiled
 
 /// Makes an independent plugin from a compiled one: its own store, instances, memory, vars
 /// and config copy. Links and checks every import. Returns the plugin (freed with
-/// `extism_plugin_free`), or NULL with `*errmsg` (when not NULL) set to "Unable to create
-/// Extism plugin: <cause>". May be called on one compiled plugin from several threads at once.
+/// `extism_plugin_free`), or NULL with `*errmsg` (when not NULL) set to
+/// `Unable to create Extism plugin: <cause>`. May be called on one compiled plugin from several
+/// threads at once.
 ///
 /// # Safety
 /// `compiled` is NULL or a live compiled plugin; `errmsg` is NULL or writable.

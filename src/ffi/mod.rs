@@ -1,8 +1,8 @@
 //! The C API: a thin layer over the core that checks pointers, converts arguments, catches
 //! panics and maps results to the reference's sentinel values (STYLE.md §3).
 //!
-//! Every exported body runs inside [`ffi_boundary!`]; a panic or a NULL argument yields the
-//! return type's [`Fallback`]: NULL, `false`, `-1`, `0` or nothing.
+//! Every exported body runs inside `ffi_boundary!`; a panic or a NULL argument yields the
+//! return type's `Fallback`: NULL, `false`, `-1`, `0` or nothing.
 
 use std::ffi::{c_char, CStr, CString};
 use std::sync::Mutex;

@@ -91,7 +91,7 @@ pub(crate) fn into_handle<T, H>(
 /// `with_wasi` enables WASI preview1.
 ///
 /// On failure returns NULL and, when `errmsg` is not NULL, stores a message in `*errmsg`
-/// ("Unable to compile Extism plugin: <cause>", or "Cannot pass null pointer" / "Function
+/// (`Unable to compile Extism plugin: <cause>`, or "Cannot pass null pointer" / "Function
 /// cannot be registered with multiple different Plugins" for a bad function array), to be
 /// freed with `extism_plugin_new_error_free`. `*errmsg` is untouched on success.
 /// Thread-safe.
