@@ -481,7 +481,9 @@ impl Plugin {
             .run_state
             .store(run_state::RUNNING, Ordering::Release);
         store.set_epoch_deadline(1);
-        let result = invoke(store, &export);
+        // A panicking host function fails the call; the clean-up below still runs.
+        let result = catch_unwind(AssertUnwindSafe(|| invoke(store, &export)))
+            .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))));
         if self
             .shared
             .run_state

@@ -301,6 +301,7 @@ fn switchable_hello(mode: Arc<AtomicUsize>, calls: Arc<AtomicUsize>) -> Function
         calls.fetch_add(1, Ordering::SeqCst);
         match mode.load(Ordering::SeqCst) {
             1 => return Err(Error::msg("host function refused")),
+            3 => panic!("host function panicked"),
             2 => {
                 cp.set_error("first message");
                 cp.set_error("second message");
@@ -317,6 +318,26 @@ fn switchable_hello(mode: Arc<AtomicUsize>, calls: Arc<AtomicUsize>) -> Function
         r[0] = Val::I64(cp.alloc_bytes(&input)? as i64);
         Ok(())
     })
+}
+
+#[test]
+fn panicking_callback_fails_the_call_and_the_plugin_recovers() {
+    let mode = Arc::new(AtomicUsize::new(3));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let plugin = Plugin::new(
+        plugin_bytes("host_fn_hello.wasm"),
+        [switchable_hello(Arc::clone(&mode), Arc::clone(&calls))],
+        false,
+    )
+    .unwrap();
+    let c = call(&plugin, "call_hello", "x");
+    assert_eq!(c.rc, -1);
+    assert_eq!(c.error.as_deref(), Some("panic: host function panicked"));
+    // The same plugin keeps working, and a cancel while idle does not leak into the next call.
+    assert!(plugin.cancel_handle().cancel());
+    mode.store(0, Ordering::SeqCst);
+    assert_output(&plugin, "call_hello", "after the panic", b"after the panic");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[test]
