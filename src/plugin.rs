@@ -165,6 +165,11 @@ impl CompiledPlugin {
             .position(|m| m.name == "main")
             .ok_or_else(|| Error::msg("no main module"))?;
         let settings = Settings::new(manifest, with_wasi, fuel);
+        if !with_wasi && !settings.allowed_paths.is_empty() {
+            // As in the reference, paths only take effect through WASI; say so, since a host
+            // that set them likely expected them to.
+            tracing::warn!(target: "extism::plugin", "allowed_paths ignored: WASI is not enabled");
+        }
         let program = Program::new(runtime, modules, main, settings, functions)?;
         Ok(CompiledPlugin {
             program: Arc::new(program),
