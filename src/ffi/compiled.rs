@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::function::ExtismFunction;
 use super::plugin::{builder, into_handle, ExtismPlugin, COMPILE_PREFIX, CREATE_PREFIX};
-use super::{ffi_boundary, set_errmsg, ExtismSize};
+use super::{ffi_boundary, free_box, set_errmsg, ExtismSize};
 use crate::error::Error;
 use crate::plugin::CompiledPlugin;
 
@@ -89,10 +89,8 @@ pub unsafe extern "C" fn extism_compiled_plugin_new_with_fuel_limit(
 #[no_mangle]
 pub unsafe extern "C" fn extism_compiled_plugin_free(plugin: *mut ExtismCompiledPlugin) {
     ffi_boundary! {
-        if !plugin.is_null() {
-            // SAFETY: compiled plugins are made by `Box::into_raw` and freed once, here.
-            drop(unsafe { Box::from_raw(plugin) });
-        }
+        // SAFETY: compiled plugins are made by `Box::into_raw`, and the caller frees each once.
+        unsafe { free_box(plugin) }
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use wasmtime::Val;
 
 use super::current_plugin::ExtismCurrentPlugin;
-use super::{ffi_boundary, try_ref, try_str, ExtismSize};
+use super::{ffi_boundary, free_box, try_ref, try_str, ExtismSize};
 use crate::error::{Error, Result};
 use crate::host_fn::{CurrentPlugin, Function, ValType};
 
@@ -308,10 +308,8 @@ pub unsafe extern "C" fn extism_function_new(
 #[no_mangle]
 pub unsafe extern "C" fn extism_function_free(f: *mut ExtismFunction) {
     ffi_boundary! {
-        if !f.is_null() {
-            // SAFETY: functions are made by `Box::into_raw` and freed once, here.
-            drop(unsafe { Box::from_raw(f) });
-        }
+        // SAFETY: functions are made by `Box::into_raw`, and the caller frees each once.
+        unsafe { free_box(f) }
     }
 }
 

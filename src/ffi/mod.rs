@@ -98,6 +98,17 @@ macro_rules! try_str {
 }
 pub(crate) use try_str;
 
+/// Frees a handle made by `Box::into_raw`; NULL is a no-op.
+///
+/// # Safety
+/// `ptr` is NULL or came from `Box::into_raw` for this `T` and has not been freed yet.
+pub(crate) unsafe fn free_box<T>(ptr: *mut T) {
+    if !ptr.is_null() {
+        // SAFETY: per this function's contract, `ptr` owns a live `Box<T>`.
+        drop(unsafe { Box::from_raw(ptr) });
+    }
+}
+
 /// A C string as UTF-8: `None` for NULL, `Some(Err)` for invalid UTF-8.
 pub(crate) fn c_str<'a>(ptr: *const c_char) -> Option<Result<&'a str, Error>> {
     if ptr.is_null() {

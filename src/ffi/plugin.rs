@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use super::cancel::ExtismCancelHandle;
 use super::function::{take_functions, ExtismFunction};
 use super::{
-    c_str, ffi_boundary, set_errmsg, slice, to_c_string, try_ref, try_str, CStringSlot, ExtismSize,
+    c_str, ffi_boundary, free_box, set_errmsg, slice, to_c_string, try_ref, try_str, CStringSlot,
+    ExtismSize,
 };
 use crate::error::{Error, Result};
 use crate::log::Level;
@@ -165,10 +166,8 @@ pub unsafe extern "C" fn extism_plugin_new_error_free(err: *mut c_char) {
 #[no_mangle]
 pub unsafe extern "C" fn extism_plugin_free(plugin: *mut ExtismPlugin) {
     ffi_boundary! {
-        if !plugin.is_null() {
-            // SAFETY: plugins are made by `Box::into_raw` and freed once, by this function.
-            drop(unsafe { Box::from_raw(plugin) });
-        }
+        // SAFETY: plugins are made by `Box::into_raw`, and the caller frees each once.
+        unsafe { free_box(plugin) }
     }
 }
 
