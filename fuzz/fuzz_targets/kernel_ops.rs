@@ -199,7 +199,12 @@ fn admit(plugin: &mut CurrentPlugin<'_>, m: &mut Model, h: u64, contents: Vec<u8
             bytes.len()
         );
     }
-    assert_eq!(plugin.length(h), n, "{}: length of new block {h:#x}", m.where_());
+    assert_eq!(
+        plugin.length(h),
+        n,
+        "{}: length of new block {h:#x}",
+        m.where_()
+    );
     m.dead.retain(|&d| d != h);
     m.live_bytes += n;
     m.live.insert(h, contents);
@@ -258,7 +263,11 @@ fn op_alloc_bytes(plugin: &mut CurrentPlugin<'_>, m: &mut Model) {
             contents.len()
         ),
         Ok(h) => {
-            assert!(!contents.is_empty(), "{}: alloc_bytes(&[]) = {h:#x}", m.where_());
+            assert!(
+                !contents.is_empty(),
+                "{}: alloc_bytes(&[]) = {h:#x}",
+                m.where_()
+            );
             let got = plugin.block(h).map(<[u8]>::to_vec);
             assert!(
                 got.as_deref() == Some(contents.as_slice()),
@@ -310,7 +319,12 @@ fn op_read(plugin: &mut CurrentPlugin<'_>, m: &mut Model) {
     let offset = (usize::from(off_hi) << 8 | usize::from(off_lo)) % len;
     let want = m.live[&h][offset];
     let got = plugin.memory().get(h as usize + offset).copied();
-    assert_eq!(got, Some(want), "{}: byte {offset} of block {h:#x}", m.where_());
+    assert_eq!(
+        got,
+        Some(want),
+        "{}: byte {offset} of block {h:#x}",
+        m.where_()
+    );
     check_handle(plugin, m, h);
 }
 
