@@ -180,17 +180,8 @@ pub(crate) fn http_request(
             Err(Error::msg(format!("HTTP request to {url} is not allowed")))
         }
     };
-    let original = request.url.clone();
-    let check_first = |url: &str| -> Result<Uri> {
-        allow(url).map_err(|e| {
-            if e.message().starts_with("HTTP request to") {
-                Error::msg(format!("HTTP request to {original} is not allowed"))
-            } else {
-                e
-            }
-        })
-    };
-    check_first(&request.url)?;
+    // Checked before the body is consumed; `send` checks every redirect hop the same way.
+    allow(&request.url)?;
     let body = if body != 0 {
         take_bytes(&mut cx, body, "http body")?
     } else {
