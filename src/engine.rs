@@ -37,6 +37,17 @@ pub(crate) fn runtime(fuel: bool) -> Result<&'static Runtime> {
         .map_err(Clone::clone)
 }
 
+/// The JIT profiler named by `EXTISM_PROFILE`: `perf` writes a perf map
+/// (`/tmp/perf-<pid>.map`) so that `perf report` names the plugins' functions. The reference
+/// also reads `jitdump` and `vtune` there; those need wasmtime's `profiling` feature, which this
+/// build leaves out, so they are ignored like any other value rather than failing every plugin.
+fn profiling_strategy() -> Option<wasmtime::ProfilingStrategy> {
+    match std::env::var("EXTISM_PROFILE").ok()?.as_str() {
+        "perf" => Some(wasmtime::ProfilingStrategy::PerfMap),
+        _ => None,
+    }
+}
+
 /// Every runtime created so far, for the epoch ticker.
 pub(crate) fn runtimes() -> impl Iterator<Item = &'static Runtime> {
     [&PLAIN, &METERED]
@@ -51,6 +62,9 @@ impl Runtime {
         config.consume_fuel(fuel);
         if std::env::var_os("EXTISM_DEBUG").is_some() {
             config.debug_info(true);
+        }
+        if let Some(profiler) = profiling_strategy() {
+            config.profiler(profiler);
         }
         config.cache(disk_cache());
         let engine = Engine::new(&config)?;

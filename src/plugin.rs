@@ -466,7 +466,11 @@ impl Plugin {
             data.host_error = None;
         }
         if let Err(err) = link::main_instance(store) {
-            return classify(store, Err(err));
+            // wasmtime frees an instance, even one whose start function or initialisation
+            // failed, only with its store. Retrying in this store would keep one more dead
+            // instance (and its memory) per call, so the next call starts from a new store.
+            state.rebuild = true;
+            return classify(&mut state.store, Err(err));
         }
         if let Err(err) = kernel::begin_call(&mut *store, input) {
             return classify(store, Err(err));

@@ -1,6 +1,6 @@
-# Runs PROGRAM with PLUGINS_DIR and fails unless it exits 0 and its standard output, without
+# Runs PROGRAM with PLUGINS_DIR (through LAUNCHER, a ;-list, when that is set) and fails unless it exits 0 and its standard output, without
 # the first line (the library version), equals the file EXPECTED.
-execute_process(COMMAND "${PROGRAM}" "${PLUGINS_DIR}"
+execute_process(COMMAND ${LAUNCHER} "${PROGRAM}" "${PLUGINS_DIR}"
     RESULT_VARIABLE status
     OUTPUT_VARIABLE output
     ERROR_VARIABLE errors)
