@@ -2,7 +2,11 @@
  * call their own 4 plugins (made from one compiled plugin with timeout_ms 50) 1,000 times
  * each, mostly a quick export and sometimes an endless loop, while a 9th thread cancels random
  * plugins. Every call must end as a success (rc 0, output "ok") or as a timeout (rc 134,
- * "timeout"), and the endless loops only as timeouts. Afterwards every plugin still works. */
+ * "timeout"), and the endless loops only as timeouts. Afterwards every plugin still works.
+ *
+ * EXTISM_STRESS_PLUGINS_PER_THREAD (1 to 4, default 4) lowers the number of plugins per thread
+ * (the calls per thread stay the same). tests/valgrind.sh sets 1: under valgrind a process has
+ * address space for about 15 plugins, as each reserves two 4 GiB linear memories. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -11,7 +15,7 @@
 
 #define THREADS 8
 #define PLUGINS_PER_THREAD 4
-#define CALLS_PER_PLUGIN 1000
+#define CALLS_PER_THREAD 4000
 #define PLUGINS (THREADS * PLUGINS_PER_THREAD)
 /* One call in SLOW_SHARE runs the endless loop (up to its 50 ms timeout). */
 #define SLOW_SHARE 16
@@ -58,12 +62,15 @@ static void note_bad(struct worker *worker, const char *func, int32_t rc, const 
     }
 }
 
+/* Plugins per thread in use: 1 to PLUGINS_PER_THREAD. */
+static int per_thread = PLUGINS_PER_THREAD;
+
 static void *run_worker(void *arg) {
     struct worker *worker = arg;
     uint32_t state = 0x9e3779b9u ^ (uint32_t)(worker->index * 7919 + 1);
     int call;
-    for (call = 0; call < PLUGINS_PER_THREAD * CALLS_PER_PLUGIN; call++) {
-        ExtismPlugin *plugin = worker->plugins[call % PLUGINS_PER_THREAD];
+    for (call = 0; call < CALLS_PER_THREAD; call++) {
+        ExtismPlugin *plugin = worker->plugins[call % per_thread];
         bool slow = next_random(&state) % SLOW_SHARE == 0;
         const char *func = slow ? "spin" : "quick";
         int32_t rc = extism_plugin_call(plugin, func, NULL, 0);
@@ -98,7 +105,7 @@ static void *run_canceller(void *arg) {
     uint32_t state = 0x12345678u;
     struct timespec pause = {0, 500000L};
     while (atomic_load(&workers_running) > 0) {
-        if (extism_plugin_cancel(canceller->handles[next_random(&state) % PLUGINS])) {
+        if (extism_plugin_cancel(canceller->handles[next_random(&state) % (THREADS * per_thread)])) {
             canceller->cancels++;
         } else {
             canceller->refused++;
@@ -120,7 +127,13 @@ int main(void) {
     static struct worker workers[THREADS];
     static struct canceller canceller;
     ExtismCompiledPlugin *compiled = NULL;
+    const char *setting = getenv("EXTISM_STRESS_PLUGINS_PER_THREAD");
 
+    if (setting != NULL) {
+        per_thread = atoi(setting);
+        CHECK(per_thread >= 1 && per_thread <= PLUGINS_PER_THREAD,
+              "EXTISM_STRESS_PLUGINS_PER_THREAD must be 1 to %d", PLUGINS_PER_THREAD);
+    }
     snprintf(manifest, sizeof manifest,
              "{\"wasm\":[{\"data\":{\"ptr\":%llu,\"len\":%llu}}],\"timeout_ms\":50}",
              (unsigned long long)(uintptr_t)STRESS_WAT,
@@ -130,12 +143,12 @@ int main(void) {
     CHECK(compiled != NULL, "the stress module did not compile: %s", text_or_null(errmsg));
     for (i = 0; i < THREADS; i++) {
         workers[i].index = i;
-        for (j = 0; j < PLUGINS_PER_THREAD; j++) {
+        for (j = 0; j < per_thread; j++) {
             ExtismPlugin *plugin = extism_plugin_new_from_compiled(compiled, &errmsg);
             CHECK(plugin != NULL, "new_from_compiled failed: %s", text_or_null(errmsg));
             workers[i].plugins[j] = plugin;
-            canceller.handles[i * PLUGINS_PER_THREAD + j] = extism_plugin_cancel_handle(plugin);
-            CHECK(canceller.handles[i * PLUGINS_PER_THREAD + j] != NULL, "no cancel handle");
+            canceller.handles[i * per_thread + j] = extism_plugin_cancel_handle(plugin);
+            CHECK(canceller.handles[i * per_thread + j] != NULL, "no cancel handle");
         }
     }
 
@@ -164,20 +177,20 @@ int main(void) {
                     workers[i].bad, workers[i].first_bad);
         }
     }
-    printf("calls: %d; quick ok: %ld; quick cancelled: %ld; loops stopped: %ld; "
+    printf("plugins: %d; calls: %d; quick ok: %ld; quick cancelled: %ld; loops stopped: %ld; "
            "unexpected: %ld; cancels: %ld (refused %ld)\n",
-           THREADS * PLUGINS_PER_THREAD * CALLS_PER_PLUGIN, quick_ok, quick_timeout,
+           THREADS * per_thread, THREADS * CALLS_PER_THREAD, quick_ok, quick_timeout,
            slow_timeout, bad, canceller.cancels, canceller.refused);
     CHECK(bad == 0, "%ld calls ended neither in success nor in a timeout", bad);
     CHECK(quick_ok + quick_timeout + slow_timeout ==
-              (long)THREADS * PLUGINS_PER_THREAD * CALLS_PER_PLUGIN,
+              (long)THREADS * CALLS_PER_THREAD,
           "calls are missing from the counts");
     CHECK(canceller.refused == 0, "%ld cancel requests were refused", canceller.refused);
     CHECK(slow_timeout > 0 && quick_ok > 0, "the mix ran no loops or no quick calls");
 
     /* No cancel lingers: with nobody cancelling, every plugin's next call succeeds. */
     for (i = 0; i < THREADS; i++) {
-        for (j = 0; j < PLUGINS_PER_THREAD; j++) {
+        for (j = 0; j < per_thread; j++) {
             CHECK_CALL_OUTPUT(workers[i].plugins[j], "quick", "", "ok");
         }
     }

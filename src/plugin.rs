@@ -16,7 +16,7 @@ use crate::kernel::{self, Region};
 use crate::link::{self, NamedModule, Program};
 use crate::log::{Level, LogCallback, PluginLogger};
 use crate::manifest::{self, Manifest, Source, Wasm};
-use crate::store::{run_state, PluginShared, Settings, StoreData};
+use crate::store::{PluginShared, Settings, StoreData};
 use crate::timer;
 
 /// Return code of a call that trapped, timed out or was cancelled.
@@ -343,13 +343,7 @@ impl CancelHandle {
     /// Asks the running call, if any, to stop; it then fails with rc 134 and "timeout".
     /// An idle plugin and later calls are not affected. Returns true.
     pub fn cancel(&self) -> bool {
-        let asked = self.shared.run_state.compare_exchange(
-            run_state::RUNNING,
-            run_state::CANCELLED,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
-        if asked.is_ok() {
+        if self.shared.run_state.cancel() {
             timer::arm();
         }
         true
@@ -486,19 +480,12 @@ impl Plugin {
             timer::arm();
             store.data_mut().deadline = Some(timer::deadline_after(timeout));
         }
-        self.shared
-            .run_state
-            .store(run_state::RUNNING, Ordering::Release);
+        self.shared.run_state.start();
         store.set_epoch_deadline(1);
         // A panicking host function fails the call; the clean-up below still runs.
         let result = catch_unwind(AssertUnwindSafe(|| invoke(store, &export)))
             .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))));
-        if self
-            .shared
-            .run_state
-            .swap(run_state::IDLE, Ordering::AcqRel)
-            == run_state::CANCELLED
-        {
+        if self.shared.run_state.finish() {
             timer::disarm();
         }
         if timeout.is_some() {
