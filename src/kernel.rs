@@ -107,11 +107,14 @@ pub(crate) struct Kernel {
     pub(crate) input: Region,
     pub(crate) output: Region,
     pub(crate) error: u64,
+    /// What the kernel's input globals hold; a new kernel instance starts them at 0.
+    input_globals: Region,
 }
 
 impl Kernel {
     pub(crate) fn attach(&mut self, instance: KernelInstance) {
         self.instance = Some(instance);
+        self.input_globals = Region::default();
         self.clear();
     }
 
@@ -249,10 +252,17 @@ pub(crate) fn free(mut cx: impl AsContextMut<Data = StoreData>, handle: u64) {
 
 fn set_input(mut cx: impl AsContextMut<Data = StoreData>, region: Region) {
     let mut cx = cx.as_context_mut();
-    cx.data_mut().kernel.input = region;
-    let Some(instance) = cx.data().kernel.instance else {
+    let kernel = &mut cx.data_mut().kernel;
+    kernel.input = region;
+    // Calls with inputs of one size get the same region every time, and a global set costs
+    // more than the rest of a small call's set-up; skip it when nothing changes.
+    if kernel.input_globals == region {
+        return;
+    }
+    let Some(instance) = kernel.instance else {
         return;
     };
+    kernel.input_globals = region;
     // The globals are the kernel's own `(mut i64)` globals, so these sets cannot fail.
     let _ = instance
         .input_offset

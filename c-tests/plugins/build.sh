@@ -61,6 +61,7 @@ python3 big_table.py "$probe/big_table.c" > /dev/null
         npx asc "$plugin.ts" abort.ts --outFile "../$plugin.wasm" -O --noAssert \
             --use abort=abort/pluginAbort
     done
+    npx asc echo.ts abort.ts --outFile ../as_echo.wasm -O --noAssert --use abort=abort/pluginAbort
 )
 
 # Every plugin must import only known namespaces (AssemblyScript's env.abort must not appear).
