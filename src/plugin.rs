@@ -19,6 +19,15 @@ use crate::manifest::{self, Manifest, Source, Wasm};
 use crate::store::{PluginShared, Settings, StoreData};
 use crate::timer;
 
+/// How the store is rebuilt before the next call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rebuild {
+    /// Everything from scratch, vars included (after `_start`).
+    Fresh,
+    /// A new store that keeps the vars (after main failed to start).
+    KeepVars,
+}
+
 /// Return code of a call that trapped, timed out or was cancelled.
 pub const RC_TRAP: i32 = 134;
 /// The error of a call stopped by its timeout or a cancel request.
@@ -192,7 +201,7 @@ impl CompiledPlugin {
             state: Mutex::new(CallState {
                 store,
                 exports: FxHashMap::default(),
-                rebuild: false,
+                rebuild: None,
             }),
             owner: AtomicUsize::new(0),
             last: Mutex::new(last),
@@ -295,8 +304,20 @@ enum Export {
 struct CallState {
     store: Store<StoreData>,
     exports: FxHashMap<Box<str>, Export>,
-    /// The last call was `_start`: rebuild the store before the next one.
-    rebuild: bool,
+    /// Rebuild the store before the next call: after a call of `_start` (vars emptied, ABI.md
+    /// §6.5), or after main failed to start (vars kept: nothing of main's ran to completion).
+    rebuild: Option<Rebuild>,
+}
+
+/// The vars as the next call will see them. After a call of `_start` the next call starts with
+/// none (ABI.md §6.5); they are emptied here already, so that what the host sets in between
+/// is kept, and the store rebuild keeps them.
+fn next_call_vars(state: &mut CallState) -> &mut BTreeMap<String, Vec<u8>> {
+    if state.rebuild == Some(Rebuild::Fresh) {
+        state.store.data_mut().vars.clear();
+        state.rebuild = Some(Rebuild::KeepVars);
+    }
+    &mut state.store.data_mut().vars
 }
 
 /// What the last call left behind, readable without the call lock.
@@ -439,13 +460,18 @@ impl Plugin {
         host_context: usize,
     ) -> CallOutcome {
         let settings = &self.program.settings;
-        if state.rebuild {
+        if let Some(rebuild) = state.rebuild {
             match link::new_store(&self.program, &self.shared) {
-                Ok(store) => state.store = store,
+                Ok(mut store) => {
+                    if rebuild == Rebuild::KeepVars {
+                        store.data_mut().vars = std::mem::take(&mut state.store.data_mut().vars);
+                    }
+                    state.store = store;
+                }
                 Err(err) => return failure(err.message()),
             }
             state.exports.clear();
-            state.rebuild = false;
+            state.rebuild = None;
         }
         let store = &mut state.store;
         if let Some(fuel) = settings.fuel {
@@ -463,7 +489,7 @@ impl Plugin {
             // wasmtime frees an instance, even one whose start function or initialisation
             // failed, only with its store. Retrying in this store would keep one more dead
             // instance (and its memory) per call, so the next call starts from a new store.
-            state.rebuild = true;
+            state.rebuild = Some(Rebuild::KeepVars);
             return classify(&mut state.store, Err(err));
         }
         if let Err(err) = kernel::begin_call(&mut *store, input) {
@@ -494,7 +520,7 @@ impl Plugin {
         let data = store.data_mut();
         data.deadline = None;
         data.host_context = 0;
-        state.rebuild = name == "_start";
+        state.rebuild = (name == "_start").then_some(Rebuild::Fresh);
         classify(&mut state.store, result)
     }
 
@@ -613,8 +639,8 @@ impl Plugin {
 
     /// The value of var `key`, if set. Fails while a call runs on this plugin.
     pub fn var_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        let state = self.lock_between_calls()?;
-        Ok(state.store.data().vars.get(key).cloned())
+        let mut state = self.lock_between_calls()?;
+        Ok(next_call_vars(&mut state).get(key).cloned())
     }
 
     /// Sets var `key` with the guest's `var_set` accounting against `max_var_bytes`. Fails
@@ -623,7 +649,7 @@ impl Plugin {
         let mut state = self.lock_between_calls()?;
         let limit = self.program.settings.max_var_bytes;
         crate::vars::insert(
-            &mut state.store.data_mut().vars,
+            next_call_vars(&mut state),
             limit,
             key.to_owned(),
             value.to_vec(),
@@ -633,7 +659,7 @@ impl Plugin {
     /// Removes var `key`; returns whether it existed. Fails while a call runs.
     pub fn var_remove(&self, key: &str) -> Result<bool> {
         let mut state = self.lock_between_calls()?;
-        Ok(state.store.data_mut().vars.remove(key).is_some())
+        Ok(next_call_vars(&mut state).remove(key).is_some())
     }
 
     fn lock_between_calls(&self) -> Result<MutexGuard<'_, CallState>> {

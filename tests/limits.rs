@@ -281,6 +281,35 @@ fn fuel_limit_of_one_runs_out_every_time() {
 }
 
 #[test]
+fn main_failing_to_start_leaves_no_instance_behind() {
+    // The start function loops until the fuel runs out, so every call fails while
+    // instantiating main. wasmtime frees an instance only with its store and a store holds
+    // at most 10,000, so retrying in one store would fail differently after that many calls.
+    let wat = r#"(module
+      (func $spin (loop $forever (br $forever)))
+      (start $spin)
+      (func (export "run") (result i32) (i32.const 0)))"#;
+    let plugin = PluginBuilder::new(wat)
+        .with_fuel_limit(100)
+        .build()
+        .unwrap();
+    plugin.var_set("kept", b"yes").unwrap();
+    for i in 0..10_050 {
+        let c = call(&plugin, "run", b"");
+        assert_eq!(
+            (c.rc, c.error.as_deref()),
+            (-1, Some("plugin ran out of fuel")),
+            "call {i}"
+        );
+    }
+    // The new stores keep the vars the host set.
+    assert_eq!(
+        plugin.var_get("kept").unwrap().as_deref(),
+        Some(&b"yes"[..])
+    );
+}
+
+#[test]
 fn larger_fuel_budget_lets_plugins_run() {
     let plugin = PluginBuilder::new(plugin_bytes("noop.wasm"))
         .with_fuel_limit(1_000_000)

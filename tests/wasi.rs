@@ -310,6 +310,20 @@ fn start_many_times() {
     assert_output(&plugin, "count", b"", b"1");
 }
 
+#[test]
+fn vars_set_by_the_host_after_start_reach_the_next_call() {
+    let plugin = load("start.wasm", false);
+    let c = call(&plugin, "_start", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (0, None));
+    // `_start` stored var "runs", but the next call starts with no vars, and the host sees
+    // the vars as that call will.
+    assert_eq!(plugin.var_get("runs").unwrap(), None);
+    plugin.var_set("runs", b"host").unwrap();
+    assert_output(&plugin, "get_runs", b"", b"host");
+    // Still a new instance.
+    assert_output(&plugin, "count", b"", b"1");
+}
+
 /// `_start` does nothing; `get_config` outputs config "k"; `set_marker` sets var "m" to "x";
 /// `get_marker` outputs var "m". Missing values are output as "none".
 const START_CONFIG_WAT: &str = r#"(module
