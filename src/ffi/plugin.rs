@@ -373,7 +373,8 @@ pub unsafe extern "C" fn extism_plugin_allow_http_response_headers(plugin: *mut 
 /// Reads var `key` of `plugin` between calls. Returns the value's bytes and stores their
 /// length in `*len`; NULL when the var is unset, for NULL arguments, a non-UTF-8 key, or while
 /// a call runs on the plugin. The bytes are owned by the plugin and valid until the next call,
-/// var change, reset or free.
+/// var change, reset or free. After a call of `_start`, the vars read (and set) here are those
+/// the next call starts with: none but what the host sets in between.
 ///
 /// # Safety
 /// `plugin` is NULL or a live plugin; `key` is NULL or NUL-terminated; `len` is NULL or
