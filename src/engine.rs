@@ -2,8 +2,9 @@
 //!
 //! There is one process-wide engine per configuration (with and without fuel metering),
 //! created on first use. The kernel module is compiled once per engine, and user modules are
-//! cached by the SHA-256 of their bytes, so creating a plugin again from the same bytes costs a
-//! hash and a link.
+//! kept in memory by a fingerprint and a copy of their bytes, so creating a plugin again from
+//! the same bytes costs a comparison and a link. Compiled code is also kept on disk
+//! (`disk_cache`).
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -12,6 +13,7 @@ use std::sync::{Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
+use crate::disk_cache::DiskCache;
 use crate::error::Result;
 use crate::kernel::KERNEL_WAT;
 use crate::store::StoreData;
@@ -24,6 +26,8 @@ pub(crate) struct Runtime {
     fuel: bool,
     /// WASI preview1, defined once and cloned into each compiled plugin's linker.
     wasi_linker: OnceLock<Result<Linker<StoreData>>>,
+    /// Compiled modules on disk, as `EXTISM_CACHE_CONFIG` asks.
+    disk_cache: Option<DiskCache>,
 }
 
 static PLAIN: OnceLock<Result<Runtime>> = OnceLock::new();
@@ -66,9 +70,12 @@ impl Runtime {
         if let Some(profiler) = profiling_strategy() {
             config.profiler(profiler);
         }
-        config.cache(disk_cache());
+        let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
-        let kernel_module = Module::new(&engine, KERNEL_WAT)?;
+        let kernel_module = match &disk_cache {
+            Some(cache) => cache.module(&engine, KERNEL_WAT.as_bytes())?,
+            None => Module::new(&engine, KERNEL_WAT)?,
+        };
         let mut linker = Linker::new(&engine);
         crate::pdk::define(&mut linker)?;
         let kernel = linker.instantiate_pre(&kernel_module)?;
@@ -78,6 +85,7 @@ impl Runtime {
             kernel_module,
             fuel,
             wasi_linker: OnceLock::new(),
+            disk_cache,
         })
     }
 
@@ -113,20 +121,12 @@ impl Runtime {
         if let Some(module) = cache_get(&key, bytes) {
             return Ok(module);
         }
-        let module = Module::new(&self.engine, bytes)?;
+        let module = match &self.disk_cache {
+            Some(cache) => cache.module(&self.engine, bytes)?,
+            None => Module::new(&self.engine, bytes)?,
+        };
         cache_put(key, bytes, module.clone());
         Ok(module)
-    }
-}
-
-/// The on-disk compilation cache as `EXTISM_CACHE_CONFIG` asks: unset means wasmtime's
-/// default cache, empty means none, a path names a cache configuration file. A configuration
-/// that cannot be loaded means no cache rather than a failure.
-fn disk_cache() -> Option<wasmtime::Cache> {
-    match std::env::var_os("EXTISM_CACHE_CONFIG") {
-        None => wasmtime::Cache::from_file(None).ok(),
-        Some(path) if path.is_empty() => None,
-        Some(path) => wasmtime::Cache::from_file(Some(std::path::Path::new(&path))).ok(),
     }
 }
 

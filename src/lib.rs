@@ -4,6 +4,7 @@
 //! The core (everything outside [`ffi`]) is safe Rust that knows nothing about C; the C layer
 //! in `ffi` checks pointers, catches panics and calls the core.
 
+mod disk_cache;
 mod engine;
 mod error;
 pub mod ffi;
