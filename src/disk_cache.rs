@@ -24,6 +24,8 @@ use wasmtime::{Engine, Module};
 /// Subdirectory of the configured cache directory that holds this library's files.
 const SUBDIRECTORY: &str = "extism-modules";
 const EXTENSION: &str = "cwasm";
+/// A temporary file this old belongs to a writer that is gone.
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Where compiled modules are kept, and how much may be kept.
 #[derive(Debug, Clone)]
@@ -122,20 +124,28 @@ impl DiskCache {
     }
 
     /// Above either soft limit, deletes the least recently used files until both are back
-    /// under their keep percentage.
+    /// under their keep percentage. Also deletes temporary files that a process which stopped
+    /// while writing left behind.
     fn trim(&self) {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return;
         };
+        let now = SystemTime::now();
         let mut files: Vec<(SystemTime, u64, PathBuf)> = entries
             .filter_map(|entry| {
                 let entry = entry.ok()?;
                 let path = entry.path();
-                if path.extension()? != EXTENSION {
+                let metadata = entry.metadata().ok()?;
+                let modified = metadata.modified().ok()?;
+                let extension = path.extension()?;
+                if extension == "tmp" {
+                    let age = now.duration_since(modified).unwrap_or_default();
+                    if age > STALE_TEMPORARY {
+                        let _ = fs::remove_file(&path);
+                    }
                     return None;
                 }
-                let metadata = entry.metadata().ok()?;
-                Some((metadata.modified().ok()?, metadata.len(), path))
+                (extension == EXTENSION).then_some((modified, metadata.len(), path))
             })
             .collect();
         let mut size: u64 = files.iter().map(|(_, len, _)| len).sum();
@@ -269,6 +279,29 @@ mod tests {
         assert_ne!(a, cache.path(&plain, other.as_bytes()));
         assert_ne!(a, cache.path(&metered, WAT.as_bytes()));
         assert_eq!(a, cache.path(&Engine::default(), WAT.as_bytes()));
+        fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn stale_temporary_files_are_deleted() {
+        let dir = temp_dir("stale");
+        let cache = cache_in(&dir, u64::MAX, u64::MAX);
+        let stale = dir.join(".1.old.tmp");
+        let fresh = dir.join(".2.new.tmp");
+        for path in [&stale, &fresh] {
+            fs::write(path, b"partial").expect("write");
+        }
+        let old = SystemTime::now() - STALE_TEMPORARY - std::time::Duration::from_secs(60);
+        fs::File::options()
+            .write(true)
+            .open(&stale)
+            .and_then(|file| file.set_modified(old))
+            .expect("set time");
+        cache
+            .module(&Engine::default(), WAT.as_bytes())
+            .expect("compile");
+        assert!(!stale.exists(), "a stale temporary file is deleted");
+        assert!(fresh.exists(), "a recent one may still be written to");
         fs::remove_dir_all(&dir).expect("clean up");
     }
 
