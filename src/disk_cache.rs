@@ -218,6 +218,14 @@ mod tests {
         dir
     }
 
+    fn set_modified(path: &Path, time: SystemTime) {
+        fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|file| file.set_modified(time))
+            .expect("set time");
+    }
+
     const WAT: &str = r#"(module (func (export "answer") (result i32) (i32.const 42)))"#;
 
     fn answer(engine: &Engine, module: &Module) -> i32 {
@@ -292,11 +300,7 @@ mod tests {
             fs::write(path, b"partial").expect("write");
         }
         let old = SystemTime::now() - STALE_TEMPORARY - std::time::Duration::from_secs(60);
-        fs::File::options()
-            .write(true)
-            .open(&stale)
-            .and_then(|file| file.set_modified(old))
-            .expect("set time");
+        set_modified(&stale, old);
         cache
             .module(&Engine::default(), WAT.as_bytes())
             .expect("compile");
@@ -321,11 +325,7 @@ mod tests {
             cache.module(&engine, source.as_bytes()).expect("compile");
             // Distinct modification times, oldest first.
             let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000 + i as u64);
-            fs::File::options()
-                .write(true)
-                .open(&paths[i])
-                .and_then(|file| file.set_modified(time))
-                .expect("set time");
+            set_modified(&paths[i], time);
         }
         // Using the oldest makes it the newest.
         cache.module(&engine, sources[0].as_bytes()).expect("load");

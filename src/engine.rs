@@ -72,10 +72,7 @@ impl Runtime {
         }
         let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
-        let kernel_module = match &disk_cache {
-            Some(cache) => cache.module(&engine, KERNEL_WAT.as_bytes())?,
-            None => Module::new(&engine, KERNEL_WAT)?,
-        };
+        let kernel_module = compile(disk_cache.as_ref(), &engine, KERNEL_WAT.as_bytes())?;
         let mut linker = Linker::new(&engine);
         crate::pdk::define(&mut linker)?;
         let kernel = linker.instantiate_pre(&kernel_module)?;
@@ -121,12 +118,17 @@ impl Runtime {
         if let Some(module) = cache_get(&key, bytes) {
             return Ok(module);
         }
-        let module = match &self.disk_cache {
-            Some(cache) => cache.module(&self.engine, bytes)?,
-            None => Module::new(&self.engine, bytes)?,
-        };
+        let module = compile(self.disk_cache.as_ref(), &self.engine, bytes)?;
         cache_put(key, bytes, module.clone());
         Ok(module)
+    }
+}
+
+/// Compiles `bytes` through the on-disk cache when there is one.
+fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
+    match cache {
+        Some(cache) => cache.module(engine, bytes),
+        None => Module::new(engine, bytes),
     }
 }
 
