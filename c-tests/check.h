@@ -281,4 +281,14 @@ static inline char *error_copy(ExtismPlugin *plugin) {
     return copy;
 }
 
+/* How much slower than natively the tests run: EXTISM_TEST_TIME_SCALE, which CMake sets from
+ * EXTISM_TEST_TIMEOUT_FACTOR (20 under valgrind, which runs one thread at a time); 1 when unset.
+ * Tests multiply their upper bounds on elapsed time, and the time limits whose order they
+ * compare, by it. */
+static inline double time_scale(void) {
+    const char *text = getenv("EXTISM_TEST_TIME_SCALE");
+    double scale = text != NULL ? atof(text) : 1.0;
+    return scale >= 1.0 ? scale : 1.0;
+}
+
 #endif

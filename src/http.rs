@@ -140,12 +140,12 @@ fn parse_method(method: Option<&str>) -> Result<Method> {
     Method::from_bytes(method.as_bytes()).map_err(|e| Error::msg(e.to_string()))
 }
 
-/// Time left before the call's `deadline` tick (a tick is about a millisecond); an error once
-/// it has passed.
+/// Time left before the call's `deadline` ([`crate::timer::now_ms`]); an error once it has
+/// passed.
 fn remaining(deadline: Option<u64>) -> Result<Option<Duration>> {
     match deadline {
         None => Ok(None),
-        Some(deadline) => match deadline.checked_sub(crate::timer::ticks()) {
+        Some(deadline) => match deadline.checked_sub(crate::timer::now_ms()) {
             Some(left) if left > 0 => Ok(Some(Duration::from_millis(left))),
             _ => Err(Error::msg("timeout")),
         },

@@ -209,7 +209,7 @@ pub(crate) struct StoreData {
     pub(crate) host_error: Option<String>,
     pub(crate) http_status: i32,
     pub(crate) http_headers: Option<BTreeMap<String, String>>,
-    /// The tick ([`crate::timer::ticks`]) at which the running call times out.
+    /// The [`crate::timer::now_ms`] reading at which the running call times out.
     pub(crate) deadline: Option<u64>,
 }
 

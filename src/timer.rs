@@ -7,11 +7,12 @@
 //! store's callback checks its own plugin's deadline and cancel flag, so plugins never
 //! interrupt each other.
 //!
-//! Deadlines are counted in ticks: the ticker sleeps at least a millisecond between ticks, so
-//! a deadline `n` ticks ahead never fires before `n` milliseconds have passed (it may fire a
-//! little later), and arming a timeout costs no clock read.
+//! Deadlines are read from the monotonic clock, in whole milliseconds: a deadline `n` milliseconds ahead never fires before `n` milliseconds have passed, and
+//! fires at the first tick after that. A ticker that falls behind (a loaded machine, or a
+//! process under valgrind, which runs one thread at a time) delays a timeout by its own lag,
+//! not by the ticks it missed.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::thread::Thread;
 use std::time::Duration;
@@ -29,12 +30,19 @@ static ARMED: AtomicUsize = AtomicUsize::new(0);
 static TICKER: OnceLock<Option<Thread>> = OnceLock::new();
 /// The ticker is parked (or about to park) and must be unparked by [`arm`].
 static PARKED: AtomicBool = AtomicBool::new(false);
-/// Ticks so far; each is at least [`TICK`] after the previous one.
-static TICKS: AtomicU64 = AtomicU64::new(0);
-
-/// The tick count. A deadline of `ticks() + n + 1` is at least `n` milliseconds away.
-pub(crate) fn ticks() -> u64 {
-    TICKS.load(Ordering::Acquire)
+/// Whole milliseconds on the monotonic clock (`CLOCK_MONOTONIC`, which never goes back). A
+/// deadline of `now_ms() + n + 1` is at least `n` milliseconds away.
+pub(crate) fn now_ms() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; CLOCK_MONOTONIC exists on every supported
+    // system, so the call cannot fail and `now` is always written.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    let seconds = u64::try_from(now.tv_sec).unwrap_or(0);
+    let millis = u64::try_from(now.tv_nsec).unwrap_or(0) / 1_000_000;
+    seconds.saturating_mul(1000).saturating_add(millis)
 }
 
 fn ticker() -> Option<&'static Thread> {
@@ -69,7 +77,6 @@ fn tick() {
             idle = 0;
         }
         std::thread::sleep(TICK);
-        TICKS.fetch_add(1, Ordering::AcqRel);
         for runtime in crate::engine::runtimes() {
             runtime.engine.increment_epoch();
         }
@@ -92,9 +99,9 @@ pub(crate) fn arm() {
     }
 }
 
-/// The tick at which a call armed now with a `timeout_ms` limit must stop.
+/// The [`now_ms`] reading at which a call armed now with a `timeout_ms` limit must stop.
 pub(crate) fn deadline_after(timeout_ms: u64) -> u64 {
-    ticks().saturating_add(timeout_ms).saturating_add(1)
+    now_ms().saturating_add(timeout_ms).saturating_add(1)
 }
 
 /// Releases one [`arm`].
@@ -109,7 +116,7 @@ pub(crate) fn on_epoch(cx: StoreContextMut<'_, StoreData>) -> wasmtime::Result<U
     if data.plugin.is_cancelled() {
         return Ok(UpdateDeadline::Interrupt);
     }
-    if data.deadline.is_some_and(|deadline| ticks() >= deadline) {
+    if data.deadline.is_some_and(|deadline| now_ms() >= deadline) {
         return Ok(UpdateDeadline::Interrupt);
     }
     Ok(UpdateDeadline::Continue(1))
