@@ -7,8 +7,9 @@
 //! store's callback checks its own plugin's deadline and cancel flag, so plugins never
 //! interrupt each other.
 //!
-//! Deadlines are read from the monotonic clock, in whole milliseconds: a deadline `n` milliseconds ahead never fires before `n` milliseconds have passed, and
-//! fires at the first tick after that. A ticker that falls behind (a loaded machine, or a
+//! Deadlines are read from the monotonic clock, in whole milliseconds: a deadline `n`
+//! milliseconds ahead never fires before `n` milliseconds have passed, and fires at the first
+//! tick after that. A ticker that falls behind (a loaded machine, or a
 //! process under valgrind, which runs one thread at a time) delays a timeout by its own lag,
 //! not by the ticks it missed.
 
@@ -120,4 +121,36 @@ pub(crate) fn on_epoch(cx: StoreContextMut<'_, StoreData>) -> wasmtime::Result<U
         return Ok(UpdateDeadline::Interrupt);
     }
     Ok(UpdateDeadline::Continue(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_follow_the_clock_not_the_ticker() {
+        // Nothing is armed, so the ticker (if any) may be parked: the deadline must pass anyway.
+        let deadline = deadline_after(20);
+        assert!(now_ms() < deadline, "a 20 ms deadline passed at once");
+        std::thread::sleep(Duration::from_millis(22));
+        assert!(
+            now_ms() >= deadline,
+            "a 20 ms deadline had not passed after 22 ms"
+        );
+    }
+
+    #[test]
+    fn a_deadline_is_never_early() {
+        // The clock is read in whole milliseconds; the +1 covers the part already elapsed.
+        let start = std::time::Instant::now();
+        let deadline = deadline_after(5);
+        while now_ms() < deadline {
+            std::hint::spin_loop();
+        }
+        assert!(
+            start.elapsed() >= Duration::from_millis(5),
+            "{:?}",
+            start.elapsed()
+        );
+    }
 }
