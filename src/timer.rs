@@ -130,12 +130,12 @@ mod tests {
     #[test]
     fn deadlines_follow_the_clock_not_the_ticker() {
         // Nothing is armed, so the ticker (if any) may be parked: the deadline must pass anyway.
-        let deadline = deadline_after(20);
-        assert!(now_ms() < deadline, "a 20 ms deadline passed at once");
-        std::thread::sleep(Duration::from_millis(22));
+        let deadline = deadline_after(200);
+        assert!(now_ms() < deadline, "a 200 ms deadline passed at once");
+        std::thread::sleep(Duration::from_millis(202));
         assert!(
             now_ms() >= deadline,
-            "a 20 ms deadline had not passed after 22 ms"
+            "a 200 ms deadline had not passed after 202 ms"
         );
     }
 
