@@ -31,8 +31,8 @@ int main(void) {
     CHECK(rc == -1 || rc == 134, "GET /slow returned %d (error: %s)", rc,
           text_or_null(extism_plugin_error(plugin)));
     CHECK_STR_EQ(extism_plugin_error(plugin), "timeout");
-    CHECK(elapsed < 2.0 * time_scale(), "the call took %.2f s; the timeout is 500 ms, the server answers in 3 s",
-          elapsed);
+    CHECK(elapsed < 2.0 * time_scale(),
+          "the call took %.2f s; the timeout is 500 ms, the server answers in 3 s", elapsed);
     printf("GET /slow: rc %d after %.3f s\n", rc, elapsed);
 
     /* The next call has its own 500 ms, enough for a quick request. */
