@@ -9,9 +9,8 @@
 //!
 //! Deadlines are read from the monotonic clock, in whole milliseconds: a deadline `n`
 //! milliseconds ahead never fires before `n` milliseconds have passed, and fires at the first
-//! tick after that. A ticker that falls behind (a loaded machine, or a
-//! process under valgrind, which runs one thread at a time) delays a timeout by its own lag,
-//! not by the ticks it missed.
+//! tick after that. A ticker that falls behind (a loaded machine, or a process under valgrind,
+//! which runs one thread at a time) delays a timeout by its own lag, not by the ticks it missed.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -31,6 +30,7 @@ static ARMED: AtomicUsize = AtomicUsize::new(0);
 static TICKER: OnceLock<Option<Thread>> = OnceLock::new();
 /// The ticker is parked (or about to park) and must be unparked by [`arm`].
 static PARKED: AtomicBool = AtomicBool::new(false);
+
 /// Whole milliseconds on the monotonic clock (`CLOCK_MONOTONIC`, which never goes back). A
 /// deadline of `now_ms() + n + 1` is at least `n` milliseconds away.
 pub(crate) fn now_ms() -> u64 {
