@@ -293,7 +293,6 @@ fn module_names(wasm: &[Wasm]) -> Result<Vec<String>> {
 }
 
 /// A main export, typed for the cheapest call.
-#[derive(Clone)]
 enum Export {
     Unit(TypedFunc<(), ()>),
     I32(TypedFunc<(), i32>),
@@ -365,7 +364,7 @@ impl CancelHandle {
     /// An idle plugin and later calls are not affected. Returns true.
     pub fn cancel(&self) -> bool {
         if self.shared.run_state.cancel() {
-            timer::arm();
+            timer::arm_cancel();
         }
         true
     }
@@ -495,27 +494,27 @@ impl Plugin {
         if let Err(err) = kernel::begin_call(&mut *store, input) {
             return classify(store, Err(err));
         }
-        let export = match lookup_export(state, name) {
+        let store = &mut state.store;
+        let export = match lookup_export(&mut state.exports, store, name) {
             Ok(export) => export,
             Err(err) => return failure(err.message()),
         };
-        let store = &mut state.store;
         store.data_mut().host_context = host_context;
         let timeout = settings.timeout_ms;
         if let Some(timeout) = timeout {
-            timer::arm();
+            timer::arm_call();
             store.data_mut().deadline = Some(timer::deadline_after(timeout));
         }
         self.shared.run_state.start();
         store.set_epoch_deadline(1);
         // A panicking host function fails the call; the clean-up below still runs.
-        let result = catch_unwind(AssertUnwindSafe(|| invoke(store, &export)))
+        let result = catch_unwind(AssertUnwindSafe(|| invoke(store, export)))
             .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))));
         if self.shared.run_state.finish() {
-            timer::disarm();
+            timer::disarm_cancel();
         }
         if timeout.is_some() {
-            timer::disarm();
+            timer::disarm_call();
         }
         let data = store.data_mut();
         data.deadline = None;
@@ -698,11 +697,19 @@ fn type_name(ty: &wasmtime::ValType) -> &'static str {
     }
 }
 
-fn lookup_export(state: &mut CallState, name: &str) -> Result<Export> {
-    if let Some(export) = state.exports.get(name) {
-        return Ok(export.clone());
+/// The cached handle of main's export `name`, typed on first use. Borrowed, not cloned: a
+/// typed handle holds its function type, whose clone and drop would update a reference count
+/// that every plugin of the same module shares, on every call, from every thread.
+fn lookup_export<'a>(
+    exports: &'a mut FxHashMap<Box<str>, Export>,
+    store: &mut Store<StoreData>,
+    name: &str,
+) -> Result<&'a Export> {
+    // Two lookups: returning the first one's borrow from inside the `if` would keep `exports`
+    // borrowed for the insertion below (a current borrow-checker limit).
+    if exports.contains_key(name) {
+        return Ok(&exports[name]);
     }
-    let store = &mut state.store;
     let main = link::main_instance(store)?;
     let Some(func) = main.get_func(&mut *store, name) else {
         return Err(Error::msg(format!("Function not found: {name}")));
@@ -725,8 +732,7 @@ fn lookup_export(state: &mut CallState, name: &str) -> Result<Export> {
         Some(wasmtime::ValType::I32) => Export::I32(func.typed::<(), i32>(&*store)?),
         Some(_) => Export::Other(func),
     };
-    state.exports.insert(name.into(), export.clone());
-    Ok(export)
+    Ok(exports.entry(name.into()).or_insert(export))
 }
 
 /// How the export returned: nothing, an i32, or another value (reported as -1).

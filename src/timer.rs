@@ -12,6 +12,7 @@
 //! tick after that. A ticker that falls behind (a loaded machine, or a process under valgrind,
 //! which runs one thread at a time) delays a timeout by its own lag, not by the ticks it missed.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::thread::Thread;
@@ -25,8 +26,18 @@ const TICK: Duration = Duration::from_millis(1);
 /// Idle ticks before the ticker parks.
 const GRACE_TICKS: u32 = 200;
 
-/// Calls with a deadline plus pending cancel requests.
-static ARMED: AtomicUsize = AtomicUsize::new(0);
+/// Calls running with a deadline, counted per thread: a call arms and disarms on its own
+/// thread, so threads making timed calls side by side never write one shared cache line (a
+/// single counter would serialise them). Threads share a slot only when there are more of them
+/// than slots; a slot's count is never negative.
+static TIMED_CALLS: [Slot; SLOTS] = [const { Slot(AtomicUsize::new(0)) }; SLOTS];
+const SLOTS: usize = 64;
+/// The next thread's slot in [`TIMED_CALLS`].
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+/// Pending cancel requests. They are armed by the cancelling thread and disarmed by the calling
+/// thread, maybe before the arm: the count can pass below zero (wrapping), which still reads as
+/// armed.
+static CANCELS: AtomicUsize = AtomicUsize::new(0);
 static TICKER: OnceLock<Option<Thread>> = OnceLock::new();
 /// The ticker is parked (or about to park) and must be unparked by [`arm`].
 static PARKED: AtomicBool = AtomicBool::new(false);
@@ -46,6 +57,30 @@ pub(crate) fn now_ms() -> u64 {
     seconds.saturating_mul(1000).saturating_add(millis)
 }
 
+/// A counter on a cache line of its own (128 bytes: some CPUs fetch lines in pairs).
+#[repr(align(128))]
+struct Slot(AtomicUsize);
+
+/// This thread's slot in [`TIMED_CALLS`], given out round-robin on first use.
+fn own_slot() -> &'static AtomicUsize {
+    thread_local!(static INDEX: Cell<usize> = const { Cell::new(usize::MAX) });
+    let index = INDEX.with(|index| {
+        if index.get() == usize::MAX {
+            index.set(NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % SLOTS);
+        }
+        index.get()
+    });
+    &TIMED_CALLS[index].0
+}
+
+/// Whether some call has a deadline or a cancel request is pending.
+fn armed() -> bool {
+    CANCELS.load(Ordering::SeqCst) != 0
+        || TIMED_CALLS
+            .iter()
+            .any(|slot| slot.0.load(Ordering::SeqCst) != 0)
+}
+
 fn ticker() -> Option<&'static Thread> {
     TICKER
         .get_or_init(|| {
@@ -61,13 +96,15 @@ fn ticker() -> Option<&'static Thread> {
 fn tick() {
     let mut idle = 0;
     loop {
-        if ARMED.load(Ordering::SeqCst) == 0 {
+        if !armed() {
             idle += 1;
             if idle > GRACE_TICKS {
-                // Announce the park before checking again, so an `arm` in between either sees
-                // PARKED and unparks, or is seen here.
+                // Announce the park before checking again, so an arm in between either sees
+                // PARKED and unparks, or is seen here. Each counter is read once, at some
+                // moment: one that read zero had no arm that is still live then, or that arm
+                // came after the PARKED store and unparks.
                 PARKED.store(true, Ordering::SeqCst);
-                if ARMED.load(Ordering::SeqCst) == 0 {
+                if !armed() {
                     std::thread::park();
                 }
                 PARKED.store(false, Ordering::SeqCst);
@@ -84,9 +121,32 @@ fn tick() {
     }
 }
 
-/// Keeps the ticker running until the matching [`disarm`].
-pub(crate) fn arm() {
-    ARMED.fetch_add(1, Ordering::SeqCst);
+/// Keeps the ticker running until the matching [`disarm_call`], which must run on the same
+/// thread: for a call with a deadline.
+pub(crate) fn arm_call() {
+    own_slot().fetch_add(1, Ordering::SeqCst);
+    wake();
+}
+
+/// Releases this thread's [`arm_call`].
+pub(crate) fn disarm_call() {
+    own_slot().fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Keeps the ticker running until the matching [`disarm_cancel`], on any thread: for a cancel
+/// request, so that the call sees it at the next tick.
+pub(crate) fn arm_cancel() {
+    CANCELS.fetch_add(1, Ordering::SeqCst);
+    wake();
+}
+
+/// Releases one [`arm_cancel`].
+pub(crate) fn disarm_cancel() {
+    CANCELS.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Starts the ticker, or unparks it, after an arm.
+fn wake() {
     match TICKER.get() {
         Some(Some(thread)) => {
             if PARKED.load(Ordering::SeqCst) {
@@ -103,11 +163,6 @@ pub(crate) fn arm() {
 /// The [`now_ms`] reading at which a call armed now with a `timeout_ms` limit must stop.
 pub(crate) fn deadline_after(timeout_ms: u64) -> u64 {
     now_ms().saturating_add(timeout_ms).saturating_add(1)
-}
-
-/// Releases one [`arm`].
-pub(crate) fn disarm() {
-    ARMED.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// The epoch callback of every store: interrupt when this plugin's call is past its deadline
@@ -137,6 +192,49 @@ mod tests {
             now_ms() >= deadline,
             "a 200 ms deadline had not passed after 202 ms"
         );
+    }
+
+    #[test]
+    fn threads_count_their_timed_calls_apart() {
+        // Two threads arming at once write different cache lines, and each slot counts only
+        // what its own thread armed.
+        let arm_and_report = || {
+            std::thread::spawn(|| {
+                arm_call();
+                let slot = own_slot();
+                let (address, count) = (
+                    slot as *const AtomicUsize as usize,
+                    slot.load(Ordering::SeqCst),
+                );
+                assert!(armed(), "a call armed on this thread is not seen");
+                disarm_call();
+                (address, count, own_slot().load(Ordering::SeqCst))
+            })
+        };
+        let (a, b) = (arm_and_report(), arm_and_report());
+        let (a, b) = (a.join().unwrap(), b.join().unwrap());
+        assert_ne!(a.0, b.0, "two threads share one slot");
+        assert_eq!(a.0 % 128, 0, "a slot is not on a cache line of its own");
+        assert_eq!(
+            (a.1, a.2),
+            (1, 0),
+            "first thread: count while armed, after disarm"
+        );
+        assert_eq!(
+            (b.1, b.2),
+            (1, 0),
+            "second thread: count while armed, after disarm"
+        );
+    }
+
+    #[test]
+    fn a_cancel_disarmed_before_its_arm_still_balances() {
+        // The calling thread may see a cancel and disarm it before the cancelling thread arms.
+        let before = CANCELS.load(Ordering::SeqCst);
+        disarm_cancel();
+        assert!(armed(), "a count below zero must read as armed");
+        arm_cancel();
+        assert_eq!(CANCELS.load(Ordering::SeqCst), before);
     }
 
     #[test]
