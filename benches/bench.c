@@ -540,13 +540,17 @@ static void run_echo(void) {
     free(dst);
 }
 
-/* Calls per second of count_vowels over all threads, one plugin per thread, all made from one
- * compiled plugin. The machine's speed drifts, so phases with 1 and with 2 threads alternate
- * (5 pairs); each phase has 50 ms of warm-up and two 100 ms windows, and each window is one
- * sample. `scale_2t_over_1t` divides each 2-thread phase's rate by the 1-thread phase just
- * before it. */
+/* Calls per second over all threads, one plugin per thread, all made from one compiled
+ * plugin. The machine's speed drifts, so phases with 1 and with 2 threads alternate (5 pairs);
+ * each phase has 50 ms of warm-up and two 100 ms windows, and each window is one sample.
+ * `scale_2t_over_1t` divides each 2-thread phase's rate by the 1-thread phase just before it.
+ * `scale` calls count_vowels; `scale_timed` calls noop.wasm `run` with `timeout_ms` set, the
+ * shortest call there is with a deadline armed, so any per-call state the threads share shows. */
 typedef struct {
     _Alignas(64) ExtismPlugin *plugin; /* one cache line per worker; NULL: the control loop */
+    const char *func;                  /* the export to call */
+    const char *answer;                /* expected output (a prefix unless `exact`) */
+    bool exact;
     _Atomic uint64_t calls;
     _Atomic int failed;
     uint32_t scratch[4096]; /* the control loop's working set, private to the thread */
@@ -579,10 +583,10 @@ static void *worker_main(void *arg) {
         return control_main(w);
     }
     const uint8_t *in = (const uint8_t *)VOWELS_INPUT;
-    size_t in_len = strlen(VOWELS_INPUT);
+    size_t in_len = strlen(VOWELS_INPUT), answer_len = strlen(w->answer);
     uint64_t n = atomic_load_explicit(&w->calls, memory_order_relaxed);
     while (!atomic_load_explicit(&workers_stop, memory_order_relaxed)) {
-        int32_t rc = extism_plugin_call(w->plugin, "count_vowels", in, in_len);
+        int32_t rc = extism_plugin_call(w->plugin, w->func, in, in_len);
         if (rc != 0) {
             atomic_store(&w->failed, 1);
             break;
@@ -590,8 +594,8 @@ static void *worker_main(void *arg) {
         if ((n & 255) == 0) {
             size_t len = (size_t)extism_plugin_output_length(w->plugin);
             const uint8_t *out = extism_plugin_output_data(w->plugin);
-            if (len < strlen(VOWELS_ANSWER) ||
-                memcmp(out, VOWELS_ANSWER, strlen(VOWELS_ANSWER)) != 0) {
+            if (len < answer_len || (w->exact && len != answer_len) ||
+                memcmp(out, w->answer, answer_len) != 0) {
                 atomic_store(&w->failed, 1);
                 break;
             }
@@ -665,22 +669,26 @@ static Phase scale_phase(Worker *w, int threads, Samples *s) {
     }
     for (int i = 0; i < threads; i++) {
         if (atomic_load(&w[i].failed)) {
-            fail("a count_vowels call failed or gave a wrong answer in thread %d", i);
+            fail("a %s call failed or gave a wrong answer in thread %d", w[i].func, i);
         }
     }
     double wall = t_prev - t_start, calls = (double)(c_prev - c_start);
     return (Phase){calls / wall, calls / cpu, cpu / (wall * threads)};
 }
 
-static void run_scale(void) {
-    Bytes wasm = read_plugin("count_vowels.wasm");
-    ExtismCompiledPlugin *c = compile(wasm, false);
+/* One scaling measurement of `func` on two plugins made from `c`; rows named `prefix`_1t, ...
+ * With `control`, also the machine's own two-thread ratio. */
+static void scale_workload(const char *prefix, ExtismCompiledPlugin *c, const char *func,
+                           const char *answer, bool exact, bool control) {
     Worker *w = aligned_alloc(64, sizeof(Worker) * 2);
     if (!w) {
         fail("out of memory");
     }
     for (int i = 0; i < 2; i++) {
         w[i].plugin = from_compiled(c);
+        w[i].func = func;
+        w[i].answer = answer;
+        w[i].exact = exact;
         atomic_store(&w[i].calls, 0);
         atomic_store(&w[i].failed, 0);
     }
@@ -693,26 +701,53 @@ static void run_scale(void) {
         add(&share, b.cpu_share);
     }
     for (int i = 0; i < 2; i++) {
-        call_checked(w[i].plugin, "count_vowels", VOWELS_INPUT, VOWELS_ANSWER, true);
+        call_checked(w[i].plugin, func, VOWELS_INPUT, answer, !exact);
         extism_plugin_free(w[i].plugin);
         w[i].plugin = NULL;
     }
     /* The same alternation with the control loop instead of plugin calls. */
-    Samples control = {0}, ignored = {0};
-    for (int r = 0; r < (quick ? 2 : 3); r++) {
+    Samples machine = {0}, ignored = {0};
+    for (int r = 0; control && r < (quick ? 2 : 3); r++) {
         Phase a = scale_phase(w, 1, &ignored);
         Phase b = scale_phase(w, 2, &ignored);
-        add(&control, b.rate / a.rate);
+        add(&machine, b.rate / a.rate);
     }
     free(ignored.v);
     free(w);
+    char name[64];
+    const struct {
+        const char *suffix;
+        Samples *samples;
+        const char *unit;
+    } rows[] = {{"1t", &one, "calls/s"},
+                {"2t", &two, "calls/s"},
+                {"2t_over_1t", &ratio, "x"},
+                {"2t_per_cpu", &cpu_ratio, "x"},
+                {"2t_cpu_share", &share, "share"}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf(name, sizeof name, "%s_%s", prefix, rows[i].suffix);
+        report(name, rows[i].samples, rows[i].unit);
+    }
+    if (control) {
+        report("machine_2t_over_1t", &machine, "x");
+    }
+}
+
+static void run_scale(void) {
+    Bytes wasm = read_plugin("count_vowels.wasm");
+    ExtismCompiledPlugin *c = compile(wasm, false);
+    scale_workload("scale", c, "count_vowels", VOWELS_ANSWER, false, true);
     extism_compiled_plugin_free(c);
-    report("scale_1t", &one, "calls/s");
-    report("scale_2t", &two, "calls/s");
-    report("scale_2t_over_1t", &ratio, "x");
-    report("scale_2t_per_cpu", &cpu_ratio, "x");
-    report("scale_2t_cpu_share", &share, "share");
-    report("machine_2t_over_1t", &control, "x");
+
+    char manifest[4200];
+    int n = snprintf(manifest, sizeof manifest,
+                     "{\"wasm\":[{\"path\":\"%s/noop.wasm\"}],\"timeout_ms\":10000}", plugins_dir);
+    if (n < 0 || (size_t)n >= sizeof manifest) {
+        fail("plugins directory path too long");
+    }
+    c = compile((Bytes){(uint8_t *)manifest, (size_t)n}, false);
+    scale_workload("scale_timed", c, "run", "", true, false);
+    extism_compiled_plugin_free(c);
 }
 
 /* ---------------------------------------------------------------- workload table */
