@@ -39,7 +39,7 @@ static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
 /// armed.
 static CANCELS: AtomicUsize = AtomicUsize::new(0);
 static TICKER: OnceLock<Option<Thread>> = OnceLock::new();
-/// The ticker is parked (or about to park) and must be unparked by [`arm`].
+/// The ticker is parked (or about to park) and must be unparked by the next arm ([`wake`]).
 static PARKED: AtomicBool = AtomicBool::new(false);
 
 /// Whole milliseconds on the monotonic clock (`CLOCK_MONOTONIC`, which never goes back). A
