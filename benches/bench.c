@@ -411,6 +411,16 @@ static void call_loop(const char *name, ExtismPlugin *p, const char *func, const
     report(name, &s, "us");
 }
 
+/* A manifest for noop.wasm with a 10 s `timeout_ms`, written into `buf`. */
+static Bytes timed_noop_manifest(char *buf, size_t cap) {
+    int n = snprintf(buf, cap, "{\"wasm\":[{\"path\":\"%s/noop.wasm\"}],\"timeout_ms\":10000}",
+                     plugins_dir);
+    if (n < 0 || (size_t)n >= cap) {
+        fail("plugins directory path too long");
+    }
+    return (Bytes){(uint8_t *)buf, (size_t)n};
+}
+
 static void run_call_noop(void) {
     Bytes wasm = read_plugin("noop.wasm");
     ExtismPlugin *p = new_plugin(wasm, NULL, 0, false);
@@ -419,13 +429,7 @@ static void run_call_noop(void) {
 
     /* The same call with a 10 s timeout armed: what a deadline costs per call. */
     char manifest[4200];
-    int n = snprintf(manifest, sizeof manifest,
-                     "{\"wasm\":[{\"path\":\"%s/noop.wasm\"}],\"timeout_ms\":10000}", plugins_dir);
-    if (n < 0 || (size_t)n >= sizeof manifest) {
-        fail("plugins directory path too long");
-    }
-    Bytes bytes = {(uint8_t *)manifest, (size_t)n};
-    p = new_plugin(bytes, NULL, 0, false);
+    p = new_plugin(timed_noop_manifest(manifest, sizeof manifest), NULL, 0, false);
     call_loop("call_noop_timeout", p, "run", VOWELS_INPUT, "", false, reps(51), 200);
     extism_plugin_free(p);
 }
@@ -740,12 +744,7 @@ static void run_scale(void) {
     extism_compiled_plugin_free(c);
 
     char manifest[4200];
-    int n = snprintf(manifest, sizeof manifest,
-                     "{\"wasm\":[{\"path\":\"%s/noop.wasm\"}],\"timeout_ms\":10000}", plugins_dir);
-    if (n < 0 || (size_t)n >= sizeof manifest) {
-        fail("plugins directory path too long");
-    }
-    c = compile((Bytes){(uint8_t *)manifest, (size_t)n}, false);
+    c = compile(timed_noop_manifest(manifest, sizeof manifest), false);
     scale_workload("scale_timed", c, "run", "", true, false);
     extism_compiled_plugin_free(c);
 }
