@@ -33,7 +33,7 @@
 /* ---------------------------------------------------------------- common helpers */
 
 static const char *plugins_dir = "c-tests/plugins";
-static bool quick;         /* fewer repetitions, for profiling runs */
+static bool quick;           /* fewer repetitions, for profiling runs */
 static const char *self_exe; /* argv[0] as given, for messages */
 
 static const char *current; /* name of the running workload, for messages */
@@ -375,9 +375,9 @@ static void from_compiled_workload(const char *plugin, bool wasi, const char *fu
 }
 
 static void run_new_from_compiled(void) {
-    from_compiled_workload("count_vowels.wasm", false, "count_vowels", VOWELS_INPUT,
-                           VOWELS_ANSWER, true, reps(500), "new_from_compiled",
-                           "new_and_first_call", "plugin_free");
+    from_compiled_workload("count_vowels.wasm", false, "count_vowels", VOWELS_INPUT, VOWELS_ANSWER,
+                           true, reps(500), "new_from_compiled", "new_and_first_call",
+                           "plugin_free");
     from_compiled_workload("big.wasm", true, "run", "", BIG_ANSWER, false, reps(100),
                            "new_from_compiled_big", NULL, NULL);
 }
@@ -468,8 +468,8 @@ static void host_echo(ExtismCurrentPlugin *plugin, const ExtismVal *inputs, Exti
 static void run_host_fn(void) {
     Bytes wasm = read_plugin("host_fn_hello.wasm");
     const ExtismValType types[] = {ExtismValType_I64};
-    ExtismFunction *f = extism_function_new("hello_world", types, 1, types, 1, host_echo, NULL,
-                                            NULL);
+    ExtismFunction *f =
+        extism_function_new("hello_world", types, 1, types, 1, host_echo, NULL, NULL);
     if (!f) {
         fail("extism_function_new returned NULL");
     }
@@ -754,12 +754,12 @@ static void run_scale(void) {
 typedef enum { IN_PROCESS, PER_PROCESS } Kind;
 
 typedef struct {
-    const char *name;    /* name used on the command line */
+    const char *name; /* name used on the command line */
     Kind kind;
-    void (*run)(void);   /* IN_PROCESS: runs in one child, prints its own result lines */
+    void (*run)(void);      /* IN_PROCESS: runs in one child, prints its own result lines */
     double (*sample)(void); /* PER_PROCESS: one sample per fresh child */
-    bool empty_cache;    /* PER_PROCESS: run children with EXTISM_CACHE_CONFIG= */
-    int processes;       /* PER_PROCESS: number of timed children */
+    bool empty_cache;       /* PER_PROCESS: run children with EXTISM_CACHE_CONFIG= */
+    int processes;          /* PER_PROCESS: number of timed children */
     const char *unit;
 } Workload;
 

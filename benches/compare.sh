@@ -33,7 +33,7 @@ echo "== building libextism (release)" >&2
 cargo build --release --lib >&2
 
 echo "== installing the reference library" >&2
-ref_lib=$(bash ../shared/tools/reference-lib.sh "$OUT/venv")
+ref_lib=$(bash tests/reference-lib.sh "$OUT/venv")
 
 echo "== building the benchmark" >&2
 # Linked by name only (no rpath): LD_LIBRARY_PATH picks the library at run time.

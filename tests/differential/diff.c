@@ -43,16 +43,14 @@ struct sha256 {
 };
 
 static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 static uint32_t rotr(uint32_t x, int n) {
     return (x >> n) | (x << (32 - n));
@@ -171,16 +169,16 @@ static void mul_f64(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize
     out[0].v.f64 = in[0].v.f64 * in[1].v.f64;
 }
 
-static void pair(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n_in,
-                 ExtismVal *out, ExtismSize n_out, void *data) {
+static void pair(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n_in, ExtismVal *out,
+                 ExtismSize n_out, void *data) {
     (void)plugin, (void)in, (void)n_in, (void)n_out, (void)data;
     out[0].v.i32 = 7;
     out[1].v.i64 = INT64_C(1) << 40;
 }
 
 /* Returns a new block with the argument block's bytes in upper case. */
-static void shout(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n_in,
-                  ExtismVal *out, ExtismSize n_out, void *data) {
+static void shout(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n_in, ExtismVal *out,
+                  ExtismSize n_out, void *data) {
     ExtismMemoryHandle arg = (ExtismMemoryHandle)in[0].v.i64;
     ExtismSize len = extism_current_plugin_memory_length(plugin, arg), i;
     ExtismMemoryHandle result = len ? extism_current_plugin_memory_alloc(plugin, len) : 0;
@@ -194,8 +192,8 @@ static void shout(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n
 }
 
 /* Returns a new block "Hello, <argument>!". */
-static void greet(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n_in,
-                  ExtismVal *out, ExtismSize n_out, void *data) {
+static void greet(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n_in, ExtismVal *out,
+                  ExtismSize n_out, void *data) {
     ExtismMemoryHandle arg = (ExtismMemoryHandle)in[0].v.i64;
     ExtismSize len = extism_current_plugin_memory_length(plugin, arg);
     char text[256];
@@ -208,8 +206,8 @@ static void greet(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n
 
 static int ticks;
 
-static void tick(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n_in,
-                 ExtismVal *out, ExtismSize n_out, void *data) {
+static void tick(ExtismCurrentPlugin *plugin, const ExtismVal *in, ExtismSize n_in, ExtismVal *out,
+                 ExtismSize n_out, void *data) {
     (void)plugin, (void)in, (void)n_in, (void)n_out, (void)data;
     out[0].v.i64 = ++ticks;
 }
@@ -290,15 +288,46 @@ struct diff_case {
 };
 
 #define JSON_PATH(file) "{\"wasm\":[{\"path\":\"{P}" file "\"}]"
-#define C1(f, in) {{f, in, 0}}
-#define KERNEL(s, in) {"kernel." s, FILE_SOURCE, "kernel.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN, C1(s, in)}
-#define RETURNS(s) {"returns." s, FILE_SOURCE, "returns.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN, C1(s, "")}
-#define ECHO(n) {"echo.size_" #n, FILE_SOURCE, "echo.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN, {{"echo", NULL, n}}}
-#define HOSTILE(s, in) {"hostile." s, FILE_SOURCE, "hostile.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN, C1(s, in)}
-#define HOSTILE_KIND(f, k) {"hostile." f "." k, TEXT_SOURCE, JSON_PATH("hostile.wasm") ",\"allowed_hosts\":[\"127.0.0.1\"]}", false, 0, NO_HOST, false, OUT_NONE, PLAIN, C1(f, k)}
-#define HOST_FN(s, in) {"host_fn." s, FILE_SOURCE, "host_fn.wasm", false, 0, HOST_FN, false, OUT_BYTES, PLAIN, C1(s, in)}
-#define SIMPLE(name, file, wasi, f, in) {name, FILE_SOURCE, file, wasi, 0, NO_HOST, false, OUT_BYTES, PLAIN, C1(f, in)}
-#define MANIFEST(name, text, wasi, f, in) {name, TEXT_SOURCE, text, wasi, 0, NO_HOST, false, OUT_BYTES, PLAIN, C1(f, in)}
+#define C1(f, in)                                                                                  \
+    {                                                                                              \
+        { f, in, 0 }                                                                               \
+    }
+#define KERNEL(s, in)                                                                              \
+    {                                                                                              \
+        "kernel." s, FILE_SOURCE, "kernel.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN,       \
+            C1(s, in)                                                                              \
+    }
+#define RETURNS(s)                                                                                 \
+    {                                                                                              \
+        "returns." s, FILE_SOURCE, "returns.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN,     \
+            C1(s, "")                                                                              \
+    }
+#define ECHO(n)                                                                                    \
+    {                                                                                              \
+        "echo.size_" #n, FILE_SOURCE, "echo.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN, {   \
+            { "echo", NULL, n }                                                                    \
+        }                                                                                          \
+    }
+#define HOSTILE(s, in)                                                                             \
+    {                                                                                              \
+        "hostile." s, FILE_SOURCE, "hostile.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN,     \
+            C1(s, in)                                                                              \
+    }
+#define HOSTILE_KIND(f, k)                                                                         \
+    {                                                                                              \
+        "hostile." f "." k, TEXT_SOURCE,                                                           \
+            JSON_PATH("hostile.wasm") ",\"allowed_hosts\":[\"127.0.0.1\"]}", false, 0, NO_HOST,    \
+            false, OUT_NONE, PLAIN, C1(f, k)                                                       \
+    }
+#define HOST_FN(s, in)                                                                             \
+    {                                                                                              \
+        "host_fn." s, FILE_SOURCE, "host_fn.wasm", false, 0, HOST_FN, false, OUT_BYTES, PLAIN,     \
+            C1(s, in)                                                                              \
+    }
+#define SIMPLE(name, file, wasi, f, in)                                                            \
+    { name, FILE_SOURCE, file, wasi, 0, NO_HOST, false, OUT_BYTES, PLAIN, C1(f, in) }
+#define MANIFEST(name, text, wasi, f, in)                                                          \
+    { name, TEXT_SOURCE, text, wasi, 0, NO_HOST, false, OUT_BYTES, PLAIN, C1(f, in) }
 
 #define TICK_WAT                                                                                   \
     "(module\n"                                                                                    \
@@ -313,7 +342,8 @@ struct diff_case {
     "    (call $output_set (local.get $h) (i64.const 1))\n"                                        \
     "    (i32.const 0)))\n"
 
-/* Base64 of the wasm binary of (module (memory 17) (func (export "run") (result i32) (i32.const 0))). */
+/* Base64 of the wasm binary of (module (memory 17) (func (export "run") (result i32) (i32.const
+ * 0))). */
 #define MEMORY_17_BASE64 "AGFzbQEAAAABBQFgAAF/AwIBAAUDAQARBwcBA3J1bgAACgYBBABBAAs="
 
 static const struct diff_case cases[] = {
@@ -323,9 +353,17 @@ static const struct diff_case cases[] = {
     SIMPLE("noop.missing", "noop.wasm", false, "missing", ""),
     SIMPLE("noop.empty_name", "noop.wasm", false, "", ""),
     /* returns */
-    RETURNS("ret_42"), RETURNS("ret_neg"), RETURNS("ret_none"), RETURNS("ret_i64"),
-    RETURNS("ret_f32"), RETURNS("two_results"), RETURNS("takes_param"), RETURNS("error_rc0"),
-    RETURNS("error_rc7"), RETURNS("error_then_trap"), RETURNS("output_hello"),
+    RETURNS("ret_42"),
+    RETURNS("ret_neg"),
+    RETURNS("ret_none"),
+    RETURNS("ret_i64"),
+    RETURNS("ret_f32"),
+    RETURNS("two_results"),
+    RETURNS("takes_param"),
+    RETURNS("error_rc0"),
+    RETURNS("error_rc7"),
+    RETURNS("error_then_trap"),
+    RETURNS("output_hello"),
     RETURNS("output_then_trap"),
     /* traps, timeouts, fuel, memory limits */
     SIMPLE("traps.unreachable", "traps.wasm", false, "unreachable", ""),
@@ -352,17 +390,32 @@ static const struct diff_case cases[] = {
              false, "run", ""),
     MANIFEST("max_pages.zero", JSON_PATH("noop.wasm") ",\"memory\":{\"max_pages\":0}}", false,
              "run_i32", ""),
-    MANIFEST("max_pages.echo_64k_in_2_pages", JSON_PATH("echo.wasm") ",\"memory\":{\"max_pages\":2}}",
-             false, "echo", "small"),
+    MANIFEST("max_pages.echo_64k_in_2_pages",
+             JSON_PATH("echo.wasm") ",\"memory\":{\"max_pages\":2}}", false, "echo", "small"),
     /* kernel scenarios */
-    KERNEL("alloc_zero", ""), KERNEL("alloc_length", ""), KERNEL("length_invalid", ""),
-    KERNEL("free_then_length", ""), KERNEL("reuse_after_free", ""), KERNEL("bounds", ""),
-    KERNEL("input", "0123456789abcdef!"), KERNEL("input_empty", ""),
+    KERNEL("alloc_zero", ""),
+    KERNEL("alloc_length", ""),
+    KERNEL("length_invalid", ""),
+    KERNEL("free_then_length", ""),
+    KERNEL("reuse_after_free", ""),
+    KERNEL("bounds", ""),
+    KERNEL("input", "0123456789abcdef!"),
+    KERNEL("input_empty", ""),
     KERNEL("echo_via_offset", "echo this input back via input_offset"),
-    KERNEL("output_invalid", ""), KERNEL("error_get_set", ""), KERNEL("reset", "some input"),
-    KERNEL("memory_bytes", ""), KERNEL("alloc_huge", ""),
+    KERNEL("output_invalid", ""),
+    KERNEL("error_get_set", ""),
+    KERNEL("reset", "some input"),
+    KERNEL("memory_bytes", ""),
+    KERNEL("alloc_huge", ""),
     /* echo sizes */
-    ECHO(0), ECHO(1), ECHO(7), ECHO(8), ECHO(9), ECHO(4096), ECHO(65536), ECHO(1048576),
+    ECHO(0),
+    ECHO(1),
+    ECHO(7),
+    ECHO(8),
+    ECHO(9),
+    ECHO(4096),
+    ECHO(65536),
+    ECHO(1048576),
     ECHO(4194304),
     /* big */
     SIMPLE("big.run", "big.wasm", true, "run", ""),
@@ -370,26 +423,49 @@ static const struct diff_case cases[] = {
     /* count_vowels (AssemblyScript PDK): config, vars across calls, fuel */
     SIMPLE("count_vowels.hello", "count_vowels.wasm", false, "count_vowels", "Hello, World!"),
     SIMPLE("count_vowels.empty", "count_vowels.wasm", false, "count_vowels", ""),
-    {"count_vowels.total", FILE_SOURCE, "count_vowels.wasm", false, 0, NO_HOST, false, OUT_BYTES,
-     PLAIN, {{"count_vowels", "aaa", 0}, {"count_vowels", "eee ii", 0}, {"count_vowels", "x", 0}}},
+    {"count_vowels.total",
+     FILE_SOURCE,
+     "count_vowels.wasm",
+     false,
+     0,
+     NO_HOST,
+     false,
+     OUT_BYTES,
+     PLAIN,
+     {{"count_vowels", "aaa", 0}, {"count_vowels", "eee ii", 0}, {"count_vowels", "x", 0}}},
     MANIFEST("count_vowels.config",
              JSON_PATH("count_vowels.wasm") ",\"config\":{\"vowels\":\"yY\"}}", false,
              "count_vowels", "yellow Yak"),
-    {"count_vowels.fuel_enough", FILE_SOURCE, "count_vowels.wasm", false, 50000000, NO_HOST,
-     false, OUT_BYTES, PLAIN, C1("count_vowels", "Hello, World!")},
+    {"count_vowels.fuel_enough", FILE_SOURCE, "count_vowels.wasm", false, 50000000, NO_HOST, false,
+     OUT_BYTES, PLAIN, C1("count_vowels", "Hello, World!")},
     {"count_vowels.fuel_short", FILE_SOURCE, "count_vowels.wasm", false, 50, NO_HOST, false,
      OUT_BYTES, PLAIN, C1("count_vowels", "Hello, World!")},
-    {"count_vowels.compiled", FILE_SOURCE, "count_vowels.wasm", false, 0, NO_HOST, true,
-     OUT_BYTES, PLAIN, {{"count_vowels", "abc", 0}, {"count_vowels", "abc", 0}}},
+    {"count_vowels.compiled",
+     FILE_SOURCE,
+     "count_vowels.wasm",
+     false,
+     0,
+     NO_HOST,
+     true,
+     OUT_BYTES,
+     PLAIN,
+     {{"count_vowels", "abc", 0}, {"count_vowels", "abc", 0}}},
     /* several modules */
     MANIFEST("multi.run",
              "{\"wasm\":[{\"path\":\"{P}multi_lib.wasm\",\"name\":\"lib\"},"
              "{\"path\":\"{P}multi_main.wasm\",\"name\":\"main\"}]}",
              false, "run", ""),
-    {"multi.bump", TEXT_SOURCE,
+    {"multi.bump",
+     TEXT_SOURCE,
      "{\"wasm\":[{\"path\":\"{P}multi_lib.wasm\",\"name\":\"lib\"},"
      "{\"path\":\"{P}multi_main.wasm\",\"name\":\"main\"}]}",
-     false, 0, NO_HOST, false, OUT_BYTES, PLAIN, {{"bump", "", 0}, {"bump", "", 0}, {"bump", "", 0}}},
+     false,
+     0,
+     NO_HOST,
+     false,
+     OUT_BYTES,
+     PLAIN,
+     {{"bump", "", 0}, {"bump", "", 0}, {"bump", "", 0}}},
     MANIFEST("command.run",
              "{\"wasm\":[{\"path\":\"{P}command_lib.wasm\",\"name\":\"cmd\"},"
              "{\"path\":\"{P}command_main.wasm\",\"name\":\"main\"}]}",
@@ -412,17 +488,25 @@ static const struct diff_case cases[] = {
     MANIFEST("wasi_hello.list_preopened",
              "{\"wasm\":[{\"path\":\"{P}wasi_hello.wasm\"}],\"allowed_paths\":{\"{T}\":\"/data\"}}",
              true, "list_dir", "/data"),
-    MANIFEST("wasi_hello.write_read_only",
-             "{\"wasm\":[{\"path\":\"{P}wasi_hello.wasm\"}],\"allowed_paths\":{\"ro:{T}\":\"/data\"}}",
-             true, "write_file", "/data/new.txt\nnope"),
-    {"wasi_hello.write_then_read", TEXT_SOURCE,
-     "{\"wasm\":[{\"path\":\"{P}wasi_hello.wasm\"}],\"allowed_paths\":{\"{T}\":\"/data\"}}", true, 0,
-     NO_HOST, false, OUT_BYTES, PLAIN,
+    MANIFEST(
+        "wasi_hello.write_read_only",
+        "{\"wasm\":[{\"path\":\"{P}wasi_hello.wasm\"}],\"allowed_paths\":{\"ro:{T}\":\"/data\"}}",
+        true, "write_file", "/data/new.txt\nnope"),
+    {"wasi_hello.write_then_read",
+     TEXT_SOURCE,
+     "{\"wasm\":[{\"path\":\"{P}wasi_hello.wasm\"}],\"allowed_paths\":{\"{T}\":\"/data\"}}",
+     true,
+     0,
+     NO_HOST,
+     false,
+     OUT_BYTES,
+     PLAIN,
      {{"write_file", "/data/written.txt\nwritten by the guest", 0},
       {"read_file", "/data/written.txt", 0}}},
-    MANIFEST("wasi_hello.missing_preopen",
-             "{\"wasm\":[{\"path\":\"{P}wasi_hello.wasm\"}],\"allowed_paths\":{\"{T}/missing\":\"/x\"}}",
-             true, "greet", "x"),
+    MANIFEST(
+        "wasi_hello.missing_preopen",
+        "{\"wasm\":[{\"path\":\"{P}wasi_hello.wasm\"}],\"allowed_paths\":{\"{T}/missing\":\"/x\"}}",
+        true, "greet", "x"),
     SIMPLE("wasi_exit.exit0", "wasi_exit.wasm", true, "exit0", ""),
     SIMPLE("wasi_exit.exit3", "wasi_exit.wasm", true, "exit3", ""),
     SIMPLE("wasi_exit.exit500", "wasi_exit.wasm", true, "exit500", ""),
@@ -430,12 +514,24 @@ static const struct diff_case cases[] = {
     /* config and vars */
     MANIFEST("config_var.get_config", JSON_PATH("config_var.wasm") ",\"config\":{\"name\":\"v\"}}",
              false, "get_config", "name"),
-    MANIFEST("config_var.get_config_missing", JSON_PATH("config_var.wasm") "}", false,
-             "get_config", "absent"),
+    MANIFEST("config_var.get_config_missing", JSON_PATH("config_var.wasm") "}", false, "get_config",
+             "absent"),
     SIMPLE("config_var.bad_config_key", "config_var.wasm", false, "bad_config_key", ""),
-    {"config_var.vars", FILE_SOURCE, "config_var.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN,
-     {{"set_var", "a=1", 0}, {"get_var", "a", 0}, {"set_var", "a=", 0}, {"get_var", "a", 0},
-      {"set_var", "no equals sign", 0}, {"del_var", "a", 0}}},
+    {"config_var.vars",
+     FILE_SOURCE,
+     "config_var.wasm",
+     false,
+     0,
+     NO_HOST,
+     false,
+     OUT_BYTES,
+     PLAIN,
+     {{"set_var", "a=1", 0},
+      {"get_var", "a", 0},
+      {"set_var", "a=", 0},
+      {"get_var", "a", 0},
+      {"set_var", "no equals sign", 0},
+      {"del_var", "a", 0}}},
     MANIFEST("config_var.vars_disabled",
              JSON_PATH("config_var.wasm") ",\"memory\":{\"max_var_bytes\":0}}", false, "set_var",
              "a=1"),
@@ -443,64 +539,154 @@ static const struct diff_case cases[] = {
              JSON_PATH("config_var.wasm") ",\"memory\":{\"max_var_bytes\":60}}", false, "set_var",
              "a=0123456789012345678901234567890123456789"),
     /* host functions */
-    HOST_FN("call_hello", "hi there"), HOST_FN("call_add_i32", ""), HOST_FN("call_add_i64", ""),
-    HOST_FN("call_mul_f32", ""), HOST_FN("call_mul_f64", ""), HOST_FN("call_pair", ""),
+    HOST_FN("call_hello", "hi there"),
+    HOST_FN("call_add_i32", ""),
+    HOST_FN("call_add_i64", ""),
+    HOST_FN("call_mul_f32", ""),
+    HOST_FN("call_mul_f64", ""),
+    HOST_FN("call_pair", ""),
     HOST_FN("call_shout", "quiet please"),
     SIMPLE("host_fn.missing_functions", "host_fn.wasm", false, "call_add_i32", ""),
-    {"host_fn_hello.greet", FILE_SOURCE, "host_fn_hello.wasm", false, 0, HELLO_GREET, false,
-     OUT_BYTES, PLAIN, {{"call_hello", "World", 0}, {"call_hello_n", "again", 0}}},
-    {"host_fn_hello.compiled", FILE_SOURCE, "host_fn_hello.wasm", false, 0, HELLO_GREET, true,
-     OUT_BYTES, PLAIN, {{"call_hello", "compiled", 0}, {"call_hello", "", 0}}},
-    {"host_greet.greet", FILE_SOURCE, "host_greet.wasm", false, 0, HELLO_GREET, false, OUT_BYTES,
-     PLAIN, {{"greet", "Bob", 0}, {"greet", "", 0}}},
+    {"host_fn_hello.greet",
+     FILE_SOURCE,
+     "host_fn_hello.wasm",
+     false,
+     0,
+     HELLO_GREET,
+     false,
+     OUT_BYTES,
+     PLAIN,
+     {{"call_hello", "World", 0}, {"call_hello_n", "again", 0}}},
+    {"host_fn_hello.compiled",
+     FILE_SOURCE,
+     "host_fn_hello.wasm",
+     false,
+     0,
+     HELLO_GREET,
+     true,
+     OUT_BYTES,
+     PLAIN,
+     {{"call_hello", "compiled", 0}, {"call_hello", "", 0}}},
+    {"host_greet.greet",
+     FILE_SOURCE,
+     "host_greet.wasm",
+     false,
+     0,
+     HELLO_GREET,
+     false,
+     OUT_BYTES,
+     PLAIN,
+     {{"greet", "Bob", 0}, {"greet", "", 0}}},
     /* lifecycle */
-    {"start.rebuild", FILE_SOURCE, "start.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN,
-     {{"count", "", 0}, {"count", "", 0}, {"_start", "", 0}, {"get_runs", "", 0}, {"count", "", 0},
+    {"start.rebuild",
+     FILE_SOURCE,
+     "start.wasm",
+     false,
+     0,
+     NO_HOST,
+     false,
+     OUT_BYTES,
+     PLAIN,
+     {{"count", "", 0},
+      {"count", "", 0},
+      {"_start", "", 0},
+      {"get_runs", "", 0},
+      {"count", "", 0},
       {"get_runs", "", 0}}},
-    {"init_order.order", FILE_SOURCE, "init_order.wasm", false, 0, NO_HOST, false, OUT_BYTES,
-     PLAIN, {{"order", "", 0}, {"order", "", 0}}},
-    {"ctors.order", FILE_SOURCE, "ctors.wasm", false, 0, NO_HOST, false, OUT_BYTES, PLAIN,
+    {"init_order.order",
+     FILE_SOURCE,
+     "init_order.wasm",
+     false,
+     0,
+     NO_HOST,
+     false,
+     OUT_BYTES,
+     PLAIN,
      {{"order", "", 0}, {"order", "", 0}}},
-    {"reactor_init.count", FILE_SOURCE, "reactor_init.wasm", false, 0, NO_HOST, false, OUT_BYTES,
-     PLAIN, {{"count", "", 0}, {"count", "", 0}}},
-    {"init.runs_once", TEXT_SOURCE, TICK_WAT, false, 0, TICK, false, OUT_BYTES, PLAIN,
+    {"ctors.order",
+     FILE_SOURCE,
+     "ctors.wasm",
+     false,
+     0,
+     NO_HOST,
+     false,
+     OUT_BYTES,
+     PLAIN,
+     {{"order", "", 0}, {"order", "", 0}}},
+    {"reactor_init.count",
+     FILE_SOURCE,
+     "reactor_init.wasm",
+     false,
+     0,
+     NO_HOST,
+     false,
+     OUT_BYTES,
+     PLAIN,
+     {{"count", "", 0}, {"count", "", 0}}},
+    {"init.runs_once",
+     TEXT_SOURCE,
+     TICK_WAT,
+     false,
+     0,
+     TICK,
+     false,
+     OUT_BYTES,
+     PLAIN,
      {{"run", "", 0}, {"run", "", 0}}},
     /* logging without a sink */
     SIMPLE("log.level", "log.wasm", false, "level", ""),
     SIMPLE("log.log_all", "log.wasm", false, "log_all", ""),
     /* HTTP that never reaches the network */
-    SIMPLE("http_fetch.denied", "http_fetch.wasm", false, "fetch", "{\"url\":\"http://example.com/\"}"),
+    SIMPLE("http_fetch.denied", "http_fetch.wasm", false, "fetch",
+           "{\"url\":\"http://example.com/\"}"),
     SIMPLE("http_fetch.bad_json", "http_fetch.wasm", false, "fetch", "nope"),
-    /* input forms (ABI.md 7.4) */
+    /* input forms (docs/abi.md 7.4) */
     MANIFEST("input.wat", "(module (func (export \"run\") (result i32) (i32.const 7)))", false,
              "run", ""),
-    MANIFEST("input.wat_comment", ";; comment\n(module (func (export \"run\") (result i32) (i32.const 8)))",
-             false, "run", ""),
+    MANIFEST("input.wat_comment",
+             ";; comment\n(module (func (export \"run\") (result i32) (i32.const 8)))", false,
+             "run", ""),
     MANIFEST("input.wat_leading_whitespace",
              "\n  (module (func (export \"run\") (result i32) (i32.const 9)))", false, "run", ""),
     MANIFEST("input.toml", "[[wasm]]\npath = \"{P}noop.wasm\"\n", false, "run_i32", ""),
     MANIFEST("input.hash_ok", "{\"wasm\":[{\"path\":\"{P}noop.wasm\",\"hash\":\"{H}\"}]}", false,
              "run_i32", ""),
     MANIFEST("input.hash_mismatch",
-             "{\"wasm\":[{\"path\":\"{P}noop.wasm\",\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
+             "{\"wasm\":[{\"path\":\"{P}noop.wasm\",\"hash\":"
+             "\"0000000000000000000000000000000000000000000000000000000000000000\"}]}",
              false, "run_i32", ""),
     MANIFEST("input.unknown_field", JSON_PATH("noop.wasm") ",\"bogus\":1}", false, "run", ""),
     MANIFEST("input.missing_file", "{\"wasm\":[{\"path\":\"{T}/nope.wasm\"}]}", false, "run", ""),
     MANIFEST("input.empty", "", false, "run", ""),
     /* hostile guest: self checks, then invalid handles (outputs depend on the layout) */
-    HOSTILE("ok", ""), HOSTILE("mem_length", ""), HOSTILE("mem_free", ""),
-    HOSTILE("mem_load", ""), HOSTILE("mem_store", ""), HOSTILE("input_hostile", "0123456789"),
-    HOSTILE("output_hostile", ""), HOSTILE("error_hostile", ""), HOSTILE("alloc_huge", ""),
+    HOSTILE("ok", ""),
+    HOSTILE("mem_length", ""),
+    HOSTILE("mem_free", ""),
+    HOSTILE("mem_load", ""),
+    HOSTILE("mem_store", ""),
+    HOSTILE("input_hostile", "0123456789"),
+    HOSTILE("output_hostile", ""),
+    HOSTILE("error_hostile", ""),
+    HOSTILE("alloc_huge", ""),
     HOSTILE("argless", ""),
-    HOSTILE_KIND("config_get", "z"), HOSTILE_KIND("config_get", "s"),
-    HOSTILE_KIND("config_get", "m"), HOSTILE_KIND("config_get", "n"),
-    HOSTILE_KIND("config_get", "i"), HOSTILE_KIND("config_get", "f"),
-    HOSTILE_KIND("config_get", "u"), HOSTILE_KIND("var_get", "n"), HOSTILE_KIND("var_get", "u"),
-    HOSTILE_KIND("var_set_key", "n"), HOSTILE_KIND("var_set_key", "z"),
-    HOSTILE_KIND("var_set_value", "n"), HOSTILE_KIND("var_set_value", "u"),
-    HOSTILE_KIND("http_request", "n"), HOSTILE_KIND("http_request", "z"),
-    HOSTILE_KIND("http_body", "n"), HOSTILE_KIND("log_info", "n"),
-    /* deliberate differences (ABI.md 9) */
+    HOSTILE_KIND("config_get", "z"),
+    HOSTILE_KIND("config_get", "s"),
+    HOSTILE_KIND("config_get", "m"),
+    HOSTILE_KIND("config_get", "n"),
+    HOSTILE_KIND("config_get", "i"),
+    HOSTILE_KIND("config_get", "f"),
+    HOSTILE_KIND("config_get", "u"),
+    HOSTILE_KIND("var_get", "n"),
+    HOSTILE_KIND("var_get", "u"),
+    HOSTILE_KIND("var_set_key", "n"),
+    HOSTILE_KIND("var_set_key", "z"),
+    HOSTILE_KIND("var_set_value", "n"),
+    HOSTILE_KIND("var_set_value", "u"),
+    HOSTILE_KIND("http_request", "n"),
+    HOSTILE_KIND("http_request", "z"),
+    HOSTILE_KIND("http_body", "n"),
+    HOSTILE_KIND("log_info", "n"),
+    /* deliberate differences (docs/abi.md 9) */
     {"d3.reentrant_call", FILE_SOURCE, "host_fn_hello.wasm", false, 0, REENTER, false, OUT_BYTES,
      PLAIN, C1("call_hello", "outer")},
     {"d7.function_v128", FILE_SOURCE, "noop.wasm", false, 0, NO_HOST, false, OUT_NONE,
@@ -528,7 +714,10 @@ static char *expand(const char *text) {
     for (p = text; *p != '\0'; p++) {
         const char *with = NULL;
         if (p[0] == '{' && p[1] != '\0' && p[2] == '}') {
-            with = p[1] == 'P' ? plugins_dir : p[1] == 'T' ? scratch : p[1] == 'H' ? noop_hash : NULL;
+            with = p[1] == 'P'   ? plugins_dir
+                   : p[1] == 'T' ? scratch
+                   : p[1] == 'H' ? noop_hash
+                                 : NULL;
         }
         if (with != NULL) {
             size_t len = strlen(with);
@@ -652,12 +841,12 @@ static int run_case(const struct diff_case *c) {
         len = wasm ? strlen((const char *)wasm) : 0;
     }
     if (c->compiled) {
-        compiled = c->fuel ? extism_compiled_plugin_new_with_fuel_limit(
-                                 wasm, len, (const ExtismFunction **)functions, n_functions,
-                                 c->wasi, c->fuel, &errmsg)
-                           : extism_compiled_plugin_new(wasm, len,
-                                                        (const ExtismFunction **)functions,
-                                                        n_functions, c->wasi, &errmsg);
+        compiled = c->fuel
+                       ? extism_compiled_plugin_new_with_fuel_limit(
+                             wasm, len, (const ExtismFunction **)functions, n_functions, c->wasi,
+                             c->fuel, &errmsg)
+                       : extism_compiled_plugin_new(wasm, len, (const ExtismFunction **)functions,
+                                                    n_functions, c->wasi, &errmsg);
         if (compiled != NULL) {
             plugin = extism_plugin_new_from_compiled(compiled, &errmsg);
         }

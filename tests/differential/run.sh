@@ -8,7 +8,7 @@
 #   usage: bash tests/differential/run.sh [CASE...]      (default: every case)
 #
 # Needs a C compiler, python3 (with venv) and network access for the first installation of
-# the reference (PyPI package extism-sys, through ../shared/tools/reference-lib.sh). Everything
+# the reference (PyPI package extism-sys, through tests/reference-lib.sh). Everything
 # it makes goes under build/differential/.
 set -euo pipefail
 
@@ -30,7 +30,7 @@ fi
 ln -sf libextism.so target/debug/libextism.so.1
 
 # The reference library, under the names the runner looks for.
-reference=$(bash ../shared/tools/reference-lib.sh "$out/venv")
+reference=$(bash tests/reference-lib.sh "$out/venv")
 ln -sf "$reference" "$out/ref/libextism.so"
 ln -sf libextism.so "$out/ref/libextism.so.1"
 

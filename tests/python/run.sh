@@ -4,8 +4,7 @@
 #
 #   usage: tests/python/run.sh [reference|ours] [pytest arguments...]     (default: ours)
 #
-# Each side gets its own virtual environment under build/, made by ../shared/tools/reference-lib.sh
-# (override with EXTISM_REFERENCE_LIB_SH). For `ours`, the SDK's extism_sys/libextism_sys.so is
+# Each side gets its own virtual environment under build/, made by tests/reference-lib.sh. For `ours`, the SDK's extism_sys/libextism_sys.so is
 # replaced by a symlink to target/$EXTISM_PROFILE/libextism.so (EXTISM_PROFILE: debug, the
 # default, or release), which must already be built. Nothing is written into the source tree.
 set -euo pipefail
@@ -15,11 +14,7 @@ root=$(cd "$here/../.." && pwd)
 side=${1:-ours}
 [[ $# -gt 0 ]] && shift
 
-reference_lib_sh=${EXTISM_REFERENCE_LIB_SH:-$root/../shared/tools/reference-lib.sh}
-if [[ ! -f $reference_lib_sh ]]; then
-  echo "run.sh: $reference_lib_sh not found (set EXTISM_REFERENCE_LIB_SH)" >&2
-  exit 2
-fi
+reference_lib_sh=$root/tests/reference-lib.sh
 
 case $side in
   reference)
