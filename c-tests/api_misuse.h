@@ -1,5 +1,5 @@
 /* Shared by the api_misuse_*.c tests: each CASE is one misuse of the C API whose documented
- * result (ABI.md 3, 10 and the header's comments) is checked. The cases add to what
+ * result (docs/abi.md 3, 10 and the header's comments) is checked. The cases add to what
  * null_arguments.c, errmsg.c, function_reuse.c and plugin_vars.c already check. */
 #ifndef EXTISM_C_TESTS_API_MISUSE_H
 #define EXTISM_C_TESTS_API_MISUSE_H

@@ -1,7 +1,7 @@
 /* Misuse of the ExtismCompiledPlugin functions: zero lengths, non-wasm bytes, huge counts
  * beside a NULL array, a NULL errmsg on every failure path, link failures at
  * extism_plugin_new_from_compiled, freeing the compiled plugin first, and many plugins from one
- * compiled plugin (ABI.md 3.4, 3.5, 4.2). */
+ * compiled plugin (docs/abi.md 3.4, 3.5, 4.2). */
 #include "api_misuse.h"
 
 #define PLUGINS 8
@@ -31,20 +31,20 @@ int main(void) {
     /* A non-NULL pointer with length 0 is an empty manifest. */
     compiled = extism_compiled_plugin_new(wasm, 0, NULL, 0, false, &errmsg);
     CASE(compiled == NULL, "zero-length wasm compiled");
-    CASE(errmsg != NULL && strcmp(errmsg, COMPILE_PREFIX
-                                  "No wasm files specified in Extism manifest") == 0,
+    CASE(errmsg != NULL &&
+             strcmp(errmsg, COMPILE_PREFIX "No wasm files specified in Extism manifest") == 0,
          "zero-length wasm: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
     compiled = extism_compiled_plugin_new_with_fuel_limit(wasm, 0, NULL, 0, false, 10, &errmsg);
     CASE(compiled == NULL, "zero-length wasm compiled with fuel");
-    CASE(errmsg != NULL && strcmp(errmsg, COMPILE_PREFIX
-                                  "No wasm files specified in Extism manifest") == 0,
+    CASE(errmsg != NULL &&
+             strcmp(errmsg, COMPILE_PREFIX "No wasm files specified in Extism manifest") == 0,
          "zero-length wasm with fuel: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
 
     /* Non-UTF-8 bytes without the wasm magic are decoded as wasm, and fail. */
-    compiled = extism_compiled_plugin_new((const uint8_t *)NOT_UTF8 "\xfe", 2, NULL, 0, false,
-                                          &errmsg);
+    compiled =
+        extism_compiled_plugin_new((const uint8_t *)NOT_UTF8 "\xfe", 2, NULL, 0, false, &errmsg);
     CASE(compiled == NULL, "non-UTF-8 bytes compiled");
     CASE(starts_with(errmsg, COMPILE_PREFIX), "non-UTF-8 bytes: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
@@ -54,17 +54,16 @@ int main(void) {
          "zero-length wasm, no errmsg");
     CASE(extism_compiled_plugin_new_with_fuel_limit(wasm, 0, NULL, 0, false, 10, NULL) == NULL,
          "zero-length wasm with fuel, no errmsg");
-    CASE(extism_compiled_plugin_new(NULL, 0, NULL, 0, false, NULL) == NULL,
-         "NULL wasm, no errmsg");
+    CASE(extism_compiled_plugin_new(NULL, 0, NULL, 0, false, NULL) == NULL, "NULL wasm, no errmsg");
     CASE(extism_compiled_plugin_new(wasm, len, no_functions, 1, false, NULL) == NULL,
          "a NULL function, no errmsg");
-    CASE(extism_compiled_plugin_new_with_fuel_limit(wasm, len, no_functions, 1, false, 10,
-                                                    NULL) == NULL,
+    CASE(extism_compiled_plugin_new_with_fuel_limit(wasm, len, no_functions, 1, false, 10, NULL) ==
+             NULL,
          "a NULL function with fuel, no errmsg");
 
     /* A NULL element with fuel: the unprefixed message. */
-    compiled = extism_compiled_plugin_new_with_fuel_limit(wasm, len, no_functions, 1, false, 10,
-                                                          &errmsg);
+    compiled =
+        extism_compiled_plugin_new_with_fuel_limit(wasm, len, no_functions, 1, false, 10, &errmsg);
     CASE(compiled == NULL, "a NULL function compiled with fuel");
     CASE(errmsg != NULL && strcmp(errmsg, "Cannot pass null pointer") == 0,
          "a NULL function with fuel: errmsg %s", text_or_null(errmsg));
@@ -108,8 +107,7 @@ int main(void) {
     CASE(plugin == NULL, "a plugin with a missing import was created");
     CASE(starts_with(errmsg, CREATE_PREFIX), "missing import: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
-    CASE(extism_plugin_new_from_compiled(unlinked, NULL) == NULL,
-         "missing import, no errmsg");
+    CASE(extism_plugin_new_from_compiled(unlinked, NULL) == NULL, "missing import, no errmsg");
     /* The same failure again: the compiled plugin is not damaged by it. */
     plugin = extism_plugin_new_from_compiled(unlinked, &errmsg);
     CASE(plugin == NULL && starts_with(errmsg, CREATE_PREFIX), "second missing import: %s",
@@ -119,11 +117,11 @@ int main(void) {
     /* The fuel variant: a link failure has the create prefix, and the compile stage comes
      * first. */
     plugin = extism_plugin_new_with_fuel_limit(hello, hello_len, NULL, 0, false, 1000, &errmsg);
-    CASE(plugin == NULL && starts_with(errmsg, CREATE_PREFIX),
-         "link failure with fuel: errmsg %s", text_or_null(errmsg));
+    CASE(plugin == NULL && starts_with(errmsg, CREATE_PREFIX), "link failure with fuel: errmsg %s",
+         text_or_null(errmsg));
     reset_errmsg(&errmsg);
-    plugin = extism_plugin_new_with_fuel_limit((const uint8_t *)"{\"wasm\":[]}", 11, NULL, 0,
-                                               false, 1000, &errmsg);
+    plugin = extism_plugin_new_with_fuel_limit((const uint8_t *)"{\"wasm\":[]}", 11, NULL, 0, false,
+                                               1000, &errmsg);
     CASE(plugin == NULL && starts_with(errmsg, COMPILE_PREFIX),
          "compile failure with fuel: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);

@@ -1,7 +1,7 @@
 /* Misuse of the ExtismCurrentPlugin functions from inside a host function: allocations of 0
  * and of impossible sizes, lengths and frees of handles that are not live blocks, a double
  * free, allocation refused by max_pages, set_error with a non-UTF-8 or empty message, and
- * current_plugin_log with out-of-range levels or a non-UTF-8 message (ABI.md 3.2, 3.3, 10). */
+ * current_plugin_log with out-of-range levels or a non-UTF-8 message (docs/abi.md 3.2, 3.3, 10). */
 #include "api_misuse.h"
 
 enum mode { MEMORY, SET_ERROR_NOT_UTF8, SET_ERROR_EMPTY, LOG, ALLOC_REFUSED };
@@ -142,8 +142,7 @@ static bool call_clean(ExtismPlugin *plugin, struct state *state, const char *in
     int failed = 0;
     int problems = state->problems;
     CASE_CALL(plugin, "call_hello", input, input);
-    CHECK(state->problems == problems, "%d problems in the callback",
-          state->problems - problems);
+    CHECK(state->problems == problems, "%d problems in the callback", state->problems - problems);
 cleanup:
     return !failed;
 }
@@ -194,8 +193,8 @@ int main(void) {
     CASE(record.count == 2, "%d messages logged, expected 2", record.count);
     CASE(record.levels[0] == 3 && strcmp(record.messages[0], "not " REPLACEMENT) == 0,
          "first message: level %d, \"%s\"", record.levels[0], record.messages[0]);
-    CASE(record.levels[1] == 4 && record.messages[1][0] == '\0',
-         "second message: level %d, \"%s\"", record.levels[1], record.messages[1]);
+    CASE(record.levels[1] == 4 && record.messages[1][0] == '\0', "second message: level %d, \"%s\"",
+         record.levels[1], record.messages[1]);
     memset(&record, 0, sizeof record);
     CHECK(extism_plugin_set_log_callback(plugin, NULL, 0, NULL), "removal refused");
     CHECK(call_clean(plugin, &state, "log"), "log without a callback");

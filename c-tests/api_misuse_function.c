@@ -1,7 +1,7 @@
 /* Misuse of the ExtismFunction functions: non-UTF-8 and empty names and namespaces, huge
  * counts beside NULL type arrays, NULL user data with a destructor, a type that does not match
  * the import, and one function array passed to several constructors or holding the same
- * function twice. The destructors run exactly once and nothing leaks (ABI.md 3.3, 3.5). */
+ * function twice. The destructors run exactly once and nothing leaks (docs/abi.md 3.3, 3.5). */
 #include "api_misuse.h"
 
 /* WAT importing hello_world: (i64) -> i64 from the namespace NS, calling it with the input
@@ -78,8 +78,7 @@ static bool names(void) {
     function = NULL;
 
     /* A NULL type array counts as empty, whatever its count. */
-    function = extism_function_new("nothing", NULL, UINT64_MAX, NULL, UINT64_MAX, echo, NULL,
-                                   NULL);
+    function = extism_function_new("nothing", NULL, UINT64_MAX, NULL, UINT64_MAX, echo, NULL, NULL);
     CASE(function != NULL, "NULL type arrays with count UINT64_MAX were refused");
     extism_function_free(function);
     function = NULL;
@@ -201,29 +200,26 @@ static bool arrays(void) {
 
     functions[0] = hello_function(&first);
     CHECK(functions[0] != NULL, "extism_function_new failed");
-    compiled = extism_compiled_plugin_new(hello, len, (const ExtismFunction **)functions, 1,
-                                          false, &errmsg);
+    compiled = extism_compiled_plugin_new(hello, len, (const ExtismFunction **)functions, 1, false,
+                                          &errmsg);
     CASE(compiled != NULL, "first registration: %s", text_or_null(errmsg));
 
     /* Every constructor refuses the array a second time, with or without errmsg. */
-    refused = extism_plugin_new(hello, len, (const ExtismFunction **)functions, 1, false,
-                                &errmsg);
+    refused = extism_plugin_new(hello, len, (const ExtismFunction **)functions, 1, false, &errmsg);
     CASE(refused == NULL && errmsg != NULL && strcmp(errmsg, REGISTERED_TWICE) == 0,
          "plugin_new: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
-    refused = extism_plugin_new_with_fuel_limit(hello, len, (const ExtismFunction **)functions,
-                                                1, false, 1000000, &errmsg);
+    refused = extism_plugin_new_with_fuel_limit(hello, len, (const ExtismFunction **)functions, 1,
+                                                false, 1000000, &errmsg);
     CASE(refused == NULL && errmsg != NULL && strcmp(errmsg, REGISTERED_TWICE) == 0,
          "plugin_new_with_fuel_limit: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
-    CASE(extism_compiled_plugin_new_with_fuel_limit(hello, len,
-                                                    (const ExtismFunction **)functions, 1, false,
-                                                    1000000, &errmsg) == NULL &&
+    CASE(extism_compiled_plugin_new_with_fuel_limit(hello, len, (const ExtismFunction **)functions,
+                                                    1, false, 1000000, &errmsg) == NULL &&
              errmsg != NULL && strcmp(errmsg, REGISTERED_TWICE) == 0,
          "compiled_plugin_new_with_fuel_limit: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
-    CASE(extism_plugin_new(hello, len, (const ExtismFunction **)functions, 1, false, NULL) ==
-             NULL,
+    CASE(extism_plugin_new(hello, len, (const ExtismFunction **)functions, 1, false, NULL) == NULL,
          "plugin_new without errmsg");
     CASE(extism_compiled_plugin_new(hello, len, (const ExtismFunction **)functions, 1, false,
                                     NULL) == NULL,

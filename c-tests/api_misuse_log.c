@@ -1,6 +1,6 @@
 /* Misuse of the process-wide logging functions: non-UTF-8 file names and levels, files that
  * cannot be opened, draining with nothing installed, a level name in mixed case, and every
- * second installation. A refused installation installs nothing (ABI.md 3.10, 8.6, D7). */
+ * second installation. A refused installation installs nothing (docs/abi.md 3.10, 8.6, D7). */
 #include <sys/stat.h>
 #include <unistd.h>
 

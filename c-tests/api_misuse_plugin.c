@@ -1,7 +1,7 @@
 /* Misuse of the ExtismPlugin functions: constructors given zero lengths, huge counts beside a
  * NULL array and a NULL errmsg; calls with non-UTF-8, empty and unknown names and with NULL
  * data; malformed JSON for extism_plugin_config; non-UTF-8 var keys; out-of-range log levels;
- * and repeated idle operations. Each case checks the result ABI.md 3 and 10 document, and the
+ * and repeated idle operations. Each case checks the result docs/abi.md 3 and 10 document, and the
  * plugin keeps working throughout. */
 #include "api_misuse.h"
 
@@ -54,14 +54,14 @@ static bool constructors(const uint8_t *wasm, size_t wasm_len) {
     /* A non-NULL pointer with length 0 is empty input: an empty manifest. */
     plugin = extism_plugin_new(wasm, 0, NULL, 0, false, &errmsg);
     CASE(plugin == NULL, "zero-length wasm made a plugin");
-    CASE(errmsg != NULL && strcmp(errmsg, COMPILE_PREFIX
-                                  "No wasm files specified in Extism manifest") == 0,
+    CASE(errmsg != NULL &&
+             strcmp(errmsg, COMPILE_PREFIX "No wasm files specified in Extism manifest") == 0,
          "zero-length wasm: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
     plugin = extism_plugin_new_with_fuel_limit(wasm, 0, NULL, 0, false, 1000, &errmsg);
     CASE(plugin == NULL, "zero-length wasm made a plugin with fuel");
-    CASE(errmsg != NULL && strcmp(errmsg, COMPILE_PREFIX
-                                  "No wasm files specified in Extism manifest") == 0,
+    CASE(errmsg != NULL &&
+             strcmp(errmsg, COMPILE_PREFIX "No wasm files specified in Extism manifest") == 0,
          "zero-length wasm with fuel: errmsg %s", text_or_null(errmsg));
     reset_errmsg(&errmsg);
 
@@ -93,8 +93,8 @@ static bool constructors(const uint8_t *wasm, size_t wasm_len) {
     CASE(plugin != NULL, "NULL functions with count UINT64_MAX: %s", text_or_null(errmsg));
     CASE(extism_plugin_call(plugin, "run_i32", NULL, 0) == 0, "call after a huge count");
     extism_plugin_free(plugin);
-    plugin = extism_plugin_new_with_fuel_limit(wasm, wasm_len, NULL, UINT64_MAX, false, 1000,
-                                               &errmsg);
+    plugin =
+        extism_plugin_new_with_fuel_limit(wasm, wasm_len, NULL, UINT64_MAX, false, 1000, &errmsg);
     CASE(plugin != NULL, "NULL functions with count UINT64_MAX, with fuel: %s",
          text_or_null(errmsg));
     CASE(extism_plugin_call(plugin, "run_i32", NULL, 0) == 0, "call after a huge count, fuel");
@@ -106,8 +106,7 @@ static bool constructors(const uint8_t *wasm, size_t wasm_len) {
     extism_plugin_free(plugin);
 
     /* The largest fuel limit behaves like a generous one. */
-    plugin = extism_plugin_new_with_fuel_limit(wasm, wasm_len, NULL, 0, false, UINT64_MAX,
-                                               &errmsg);
+    plugin = extism_plugin_new_with_fuel_limit(wasm, wasm_len, NULL, 0, false, UINT64_MAX, &errmsg);
     CASE(plugin != NULL, "fuel limit UINT64_MAX: %s", text_or_null(errmsg));
     CASE(extism_plugin_call(plugin, "run_i32", NULL, 0) == 0, "call with fuel UINT64_MAX: %s",
          text_or_null(extism_plugin_error(plugin)));

@@ -1,4 +1,4 @@
-/* A cancel that arrives while a host callback is blocked (ABI.md 8.1): the callback is not
+/* A cancel that arrives while a host callback is blocked (docs/abi.md 8.1): the callback is not
  * interrupted, and the call stops with 134 "timeout" as soon as wasm runs again. */
 #include "check.h"
 

@@ -1,5 +1,5 @@
 /* extism_plugin_cancel from another thread stops a running call with rc 134 and "timeout";
- * an idle cancel changes nothing; the plugin keeps working (ABI.md 3.6, 8.1). */
+ * an idle cancel changes nothing; the plugin keeps working (docs/abi.md 3.6, 8.1). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>

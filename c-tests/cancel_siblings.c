@@ -1,4 +1,4 @@
-/* Cancellation is per plugin (ABI.md D4): cancelling one plugin made from a compiled plugin
+/* Cancellation is per plugin (docs/abi.md D4): cancelling one plugin made from a compiled plugin
  * does not stop a sibling's running call. */
 #include <pthread.h>
 #include <stdatomic.h>

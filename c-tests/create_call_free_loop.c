@@ -73,9 +73,8 @@ static bool cycle(const ExtismCompiledPlugin *compiled, const uint8_t *wasm, siz
     int failed = 0;
     char *errmsg = NULL;
     int32_t rc;
-    ExtismPlugin *plugin = from_bytes
-                               ? extism_plugin_new(wasm, len, NULL, 0, false, &errmsg)
-                               : extism_plugin_new_from_compiled(compiled, &errmsg);
+    ExtismPlugin *plugin = from_bytes ? extism_plugin_new(wasm, len, NULL, 0, false, &errmsg)
+                                      : extism_plugin_new_from_compiled(compiled, &errmsg);
     CHECK(plugin != NULL, "cycle %ld: creation failed: %s", n, text_or_null(errmsg));
     rc = extism_plugin_call(plugin, "run_i32", (const uint8_t *)"input", 5);
     CHECK(rc == 0, "cycle %ld: rc %d, error %s", n, rc, text_or_null(extism_plugin_error(plugin)));

@@ -1,4 +1,4 @@
-/* Fuel limits (ABI.md 8.2): a per-call instruction budget, refilled at every call; running
+/* Fuel limits (docs/abi.md 8.2): a per-call instruction budget, refilled at every call; running
  * out gives rc -1 and "plugin ran out of fuel". */
 #include "check.h"
 

@@ -1,4 +1,4 @@
-/* Fuel (ABI.md 8.2): a budget of 1 runs out on every one of 10,050 calls in a row, each with
+/* Fuel (docs/abi.md 8.2): a budget of 1 runs out on every one of 10,050 calls in a row, each with
  * rc -1 and "plugin ran out of fuel"; a large budget runs count_vowels correctly, call after
  * call.
  *
@@ -11,8 +11,7 @@
 
 #define FUEL_ERROR "plugin ran out of fuel"
 #define STARVED_CALLS 10050
-#define OUTPUT(count, total) \
-    "{\"count\":" #count ",\"total\":" #total ",\"vowels\":\"aeiouAEIOU\"}"
+#define OUTPUT(count, total) "{\"count\":" #count ",\"total\":" #total ",\"vowels\":\"aeiouAEIOU\"}"
 
 int main(void) {
     int failed = 0;

@@ -1,6 +1,6 @@
 /* The function array of the constructors: a registered function cannot be registered again,
  * a NULL element is refused, and extism_function_new refuses value types that host functions
- * cannot carry (ABI.md 3.5, D7). */
+ * cannot carry (docs/abi.md 3.5, D7). */
 #include "check.h"
 
 static void hello_world(ExtismCurrentPlugin *plugin, const ExtismVal *inputs, ExtismSize n_inputs,

@@ -1,4 +1,4 @@
-/* extism_current_plugin_set_error (ABI.md D6): the running call fails with rc -1 and exactly
+/* extism_current_plugin_set_error (docs/abi.md D6): the running call fails with rc -1 and exactly
  * that message; the last message wins; the next call succeeds. */
 #include "check.h"
 

@@ -1,6 +1,6 @@
 /* A hostile guest (hostile.wasm) calls every host function of extism:host/env with invalid
  * handles, offsets and lengths:
- * - the memory functions never trap and ignore whatever is out of range (ABI.md 5.2, 5.4), so
+ * - the memory functions never trap and ignore whatever is out of range (docs/abi.md 5.2, 5.4), so
  *   the guest's own checks all pass and the call returns 0 with no error;
  * - the functions that consume a handle fail the call with rc -1 and
  *   "invalid handle offset for <what>: <handle>" (5.3, D2), the handle in unsigned decimal;
@@ -81,8 +81,7 @@ static bool check_self(ExtismPlugin *plugin, const char *func, const char *input
     int32_t rc = extism_plugin_call(plugin, func, (const uint8_t *)input, strlen(input));
     const char *error = extism_plugin_error(plugin);
     cases++;
-    CHECK(rc == 0, "%s: check %d of hostile.wat failed (error: %s)", func, rc,
-          text_or_null(error));
+    CHECK(rc == 0, "%s: check %d of hostile.wat failed (error: %s)", func, rc, text_or_null(error));
     CHECK(error == NULL, "%s set the error \"%s\"", func, error);
     CHECK(still_works(plugin), "the plugin broke after %s", func);
 cleanup:
@@ -99,8 +98,8 @@ static bool check_invalid(ExtismPlugin *plugin, const char *func, char kind, con
     const char *error = extism_plugin_error(plugin);
     cases++;
     announced = output_string(plugin);
-    CHECK(announced != NULL && announced[0] != '\0', "%s '%c': the guest announced no handle",
-          func, kind);
+    CHECK(announced != NULL && announced[0] != '\0', "%s '%c': the guest announced no handle", func,
+          kind);
     CHECK(fixed_handle(kind) == NULL || strcmp(announced, fixed_handle(kind)) == 0,
           "%s '%c': the guest announced %s, expected %s", func, kind, announced,
           fixed_handle(kind));
@@ -120,8 +119,8 @@ static bool check_ok(ExtismPlugin *plugin, const char *func, char kind) {
     int32_t rc = call_kind(plugin, func, kind);
     const char *error = extism_plugin_error(plugin);
     cases++;
-    CHECK(rc == 0 && error == NULL, "%s '%c': rc %d, error %s, expected 0 and no error", func,
-          kind, rc, text_or_null(error));
+    CHECK(rc == 0 && error == NULL, "%s '%c': rc %d, error %s, expected 0 and no error", func, kind,
+          rc, text_or_null(error));
     CHECK(still_works(plugin), "the plugin broke after %s '%c'", func, kind);
 cleanup:
     return !failed;
@@ -133,8 +132,7 @@ static bool check_fails(ExtismPlugin *plugin, const char *func, char kind) {
     int32_t rc = call_kind(plugin, func, kind);
     const char *error = extism_plugin_error(plugin);
     cases++;
-    CHECK(rc == -1, "%s '%c': rc %d, expected -1 (error: %s)", func, kind, rc,
-          text_or_null(error));
+    CHECK(rc == -1, "%s '%c': rc %d, expected -1 (error: %s)", func, kind, rc, text_or_null(error));
     CHECK(error != NULL && error[0] != '\0', "%s '%c' failed without an error", func, kind);
     CHECK(strncmp(error, "invalid handle offset", 21) != 0,
           "%s '%c' passed a valid handle but got \"%s\"", func, kind, error);
@@ -267,8 +265,10 @@ static bool check_logging(ExtismPlugin *plugin) {
         /* A message that is not UTF-8 becomes an error event, and the call goes on. */
         RUN(check_ok(plugin, log_functions[i], 'u'));
         drain();
-        CHECK(drained.unable_to_log == 1, "%s of a non-UTF-8 message: %d \"unable to log "
-              "message\" lines in %d", log_functions[i], drained.unable_to_log, drained.lines);
+        CHECK(drained.unable_to_log == 1,
+              "%s of a non-UTF-8 message: %d \"unable to log "
+              "message\" lines in %d",
+              log_functions[i], drained.unable_to_log, drained.lines);
     }
 cleanup:
     return !failed;

@@ -1,4 +1,4 @@
-/* allowed_hosts (ABI.md 7.3, 8.5 step 4): null, [] or a missing key deny every host with
+/* allowed_hosts (docs/abi.md 7.3, 8.5 step 4): null, [] or a missing key deny every host with
  * "HTTP request to <url> is not allowed" and rc -1; globs match the host only. */
 #include "http_server.h"
 

@@ -1,4 +1,4 @@
-/* http_request against a loopback server (ABI.md 8.5): a GET returns the status and body; a
+/* http_request against a loopback server (docs/abi.md 8.5): a GET returns the status and body; a
  * POST sends its method (upper-cased), request headers and body. */
 #include "http_server.h"
 
@@ -18,8 +18,8 @@ int main(void) {
     CHECK_CALL_OUTPUT(plugin, "fetch", request, "{\"status\":200,\"body\":\"hello\"}");
     /* The same request again: nothing is left over from the first. */
     CHECK_CALL_OUTPUT(plugin, "fetch", request, "{\"status\":200,\"body\":\"hello\"}");
-    snprintf(request, sizeof request,
-             "{\"url\":\"http://127.0.0.1:%d/hello\",\"method\":\"GET\"}", server.port);
+    snprintf(request, sizeof request, "{\"url\":\"http://127.0.0.1:%d/hello\",\"method\":\"GET\"}",
+             server.port);
     CHECK_CALL_OUTPUT(plugin, "fetch", request, "{\"status\":200,\"body\":\"hello\"}");
 
     /* The POST's body comes back as the response body. */

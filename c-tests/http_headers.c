@@ -1,4 +1,4 @@
-/* Response headers are opt-in (ABI.md 3.5, 8.5 step 10): without
+/* Response headers are opt-in (docs/abi.md 3.5, 8.5 step 10): without
  * extism_plugin_allow_http_response_headers http_headers returns 0; with it, a JSON object
  * with lower-case header names. */
 #include "http_server.h"

@@ -1,4 +1,4 @@
-/* memory.max_http_response_bytes (ABI.md 7.1, 8.5 step 8): a body of exactly the limit is
+/* memory.max_http_response_bytes (docs/abi.md 7.1, 8.5 step 8): a body of exactly the limit is
  * returned; one byte more fails the call with rc -1 and "HTTP response exceeds the configured
  * maximum number of bytes: <max>". */
 #include "http_server.h"

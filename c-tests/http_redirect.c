@@ -1,4 +1,4 @@
-/* Redirects (ABI.md 7.3, 8.5): every hop is checked against allowed_hosts, so a redirect to a
+/* Redirects (docs/abi.md 7.3, 8.5): every hop is checked against allowed_hosts, so a redirect to a
  * host that is not allowed is refused with the "not allowed" error, while a redirect on the
  * same host is followed. */
 #include "http_server.h"
@@ -22,16 +22,14 @@ int main(void) {
     snprintf(denied_url, sizeof denied_url, "localhost:%d/hello", server.port);
     rc = http_fetch(plugin, request);
     CHECK(rc == -1, "redirect to a denied host returned %d (output %.*s, error %s)", rc,
-          (int)extism_plugin_output_length(plugin),
-          (const char *)extism_plugin_output_data(plugin),
+          (int)extism_plugin_output_length(plugin), (const char *)extism_plugin_output_data(plugin),
           text_or_null(extism_plugin_error(plugin)));
     CHECK_STR_PREFIX(extism_plugin_error(plugin), "HTTP request to ");
     CHECK_STR_CONTAINS(extism_plugin_error(plugin), " is not allowed");
     CHECK_STR_CONTAINS(extism_plugin_error(plugin), denied_url);
 
     /* /redirect-ok points at /hello on the same host. */
-    snprintf(request, sizeof request, "{\"url\":\"http://127.0.0.1:%d/redirect-ok\"}",
-             server.port);
+    snprintf(request, sizeof request, "{\"url\":\"http://127.0.0.1:%d/redirect-ok\"}", server.port);
     CHECK_CALL_OUTPUT(plugin, "fetch", request, "{\"status\":200,\"body\":\"hello\"}");
 
 cleanup:

@@ -1,4 +1,4 @@
-/* Any HTTP status is a normal response (ABI.md 8.5 step 7): a 404 returns its body and its
+/* Any HTTP status is a normal response (docs/abi.md 8.5 step 7): a 404 returns its body and its
  * status, and the call succeeds with rc 0. */
 #include "http_server.h"
 

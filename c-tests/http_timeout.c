@@ -1,4 +1,4 @@
-/* A request uses the call's remaining time as its timeout (ABI.md 8.1, 8.5 step 6): with
+/* A request uses the call's remaining time as its timeout (docs/abi.md 8.1, 8.5 step 6): with
  * timeout_ms 500, a server that answers after 3 s makes the call fail with "timeout" well
  * before the answer comes. */
 #include <time.h>

@@ -1,4 +1,4 @@
-/* Guest-runtime initialisation (ABI.md 6.4, D5): _initialize then hs_init(0, 0) for a
+/* Guest-runtime initialisation (docs/abi.md 6.4, D5): _initialize then hs_init(0, 0) for a
  * Haskell-style plugin; __wasm_call_ctors instead of _initialize when both exist; and each
  * initialiser runs once per instance, not once per call. */
 #include "check.h"

@@ -1,5 +1,5 @@
 /* Process-wide logging into memory: extism_log_custom, extism_log_drain, the guest's
- * get_log_level, and the shape of the drained lines (ABI.md 3.10, 8.6). */
+ * get_log_level, and the shape of the drained lines (docs/abi.md 3.10, 8.6). */
 #include "check.h"
 
 #define MAX_LINES 256

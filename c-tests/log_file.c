@@ -1,4 +1,4 @@
-/* extism_log_file with a file path (ABI.md 3.10, 8.6): a path that cannot be opened is refused
+/* extism_log_file with a file path (docs/abi.md 3.10, 8.6): a path that cannot be opened is refused
  * (D7) and installs nothing; a good path installs the process-wide sink once; the plugin's
  * info, warn and error messages reach the file, without colours, under target extism::pdk and
  * with the plugin's id, while trace and debug messages do not; get_log_level answers 2. */
@@ -82,8 +82,7 @@ int main(void) {
     CHECK(strchr(text, '\x1b') == NULL, "the log file has ANSI escapes");
     for (i = 0; i < 3; i++) {
         CHECK(find_line(text, shown[i], line, sizeof line), "no line with \"%s\"", shown[i]);
-        CHECK(strstr(line, plugin_field) != NULL, "the line \"%s\" lacks %s", line,
-              plugin_field);
+        CHECK(strstr(line, plugin_field) != NULL, "the line \"%s\" lacks %s", line, plugin_field);
     }
     CHECK(strstr(text, "extism::pdk: t") == NULL, "a trace message was logged at level info");
     CHECK(strstr(text, "extism::pdk: d") == NULL, "a debug message was logged at level info");

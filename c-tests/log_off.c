@@ -1,4 +1,4 @@
-/* Without a log sink nothing is logged (ABI.md 8.6): get_log_level answers 2147483647 (off),
+/* Without a log sink nothing is logged (docs/abi.md 8.6): get_log_level answers 2147483647 (off),
  * and a plugin that logs at every level anyway still runs normally. */
 #include "check.h"
 

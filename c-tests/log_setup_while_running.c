@@ -1,4 +1,4 @@
-/* Installing the process-wide log sink while other threads are calling plugins (ABI.md 8.6):
+/* Installing the process-wide log sink while other threads are calling plugins (docs/abi.md 8.6):
  * no call is disturbed, get_log_level changes from "off" to trace for calls after the install,
  * and the drained lines carry each plugin's own id. */
 #include "check.h"

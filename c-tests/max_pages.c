@@ -1,4 +1,4 @@
-/* memory.max_pages against a plugin's initial memory and against growth (ABI.md 7.3): a module
+/* memory.max_pages against a plugin's initial memory and against growth (docs/abi.md 7.3): a module
  * declaring 17 pages fails its first call with "oom" under max_pages 16 and works under 17;
  * max_pages 0 lets creation succeed and fails the first call; a memory.grow bomb and a 64 MiB
  * input fail with "oom" under 16 pages, after which the plugin still works. */

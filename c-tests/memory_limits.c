@@ -1,4 +1,4 @@
-/* memory.max_pages (ABI.md 7.3): growth past the budget fails the call with rc -1 and "oom",
+/* memory.max_pages (docs/abi.md 7.3): growth past the budget fails the call with rc -1 and "oom",
  * whether the guest grows its own memory or Extism memory; max_pages 0 fails the first call. */
 #include "check.h"
 

@@ -1,5 +1,5 @@
 /* Every exported function with NULL for each pointer argument returns its documented
- * fallback (NULL, false, -1, 0) or does nothing (ABI.md 3 and 10, D7). */
+ * fallback (NULL, false, -1, 0) or does nothing (docs/abi.md 3 and 10, D7). */
 #include "check.h"
 
 struct callback_state {

@@ -1,5 +1,6 @@
 /* Config seen by the guest's config_get (config_var.wasm): manifest values, runtime merges
- * with extism_plugin_config, a missing key, and an invalid key handle (ABI.md 3.7, 5.3, D2). */
+ * with extism_plugin_config, a missing key, and an invalid key handle (docs/abi.md 3.7, 5.3, D2).
+ */
 #include "check.h"
 
 static bool merge(ExtismPlugin *plugin, const char *json) {

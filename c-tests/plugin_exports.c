@@ -1,4 +1,4 @@
-/* extism_plugin_exports (ABI.md 10): main's exported functions as a JSON array of
+/* extism_plugin_exports (docs/abi.md 10): main's exported functions as a JSON array of
  * {"name","params","results"}; other kinds of exports are left out. */
 #include "check.h"
 

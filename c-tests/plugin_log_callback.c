@@ -1,4 +1,4 @@
-/* The per-plugin log callback (ABI.md 10): the plugin's own log_* calls and
+/* The per-plugin log callback (docs/abi.md 10): the plugin's own log_* calls and
  * extism_current_plugin_log reach it at or above min_level, and get_log_level follows it. */
 #include "check.h"
 

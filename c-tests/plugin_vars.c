@@ -1,6 +1,6 @@
 /* Plugin vars from both sides: the guest's var_get/var_set (config_var.wasm, count_vowels.wasm)
- * and the host's extism_plugin_var_get/_set/_remove (ABI.md 10), with the max_var_bytes limit
- * (ABI.md 7.3). */
+ * and the host's extism_plugin_var_get/_set/_remove (docs/abi.md 10), with the max_var_bytes limit
+ * (docs/abi.md 7.3). */
 #include "check.h"
 
 static bool set_var(ExtismPlugin *plugin, const char *key, const char *value) {

@@ -1,6 +1,6 @@
-/* Host-side var writes are refused while a call runs on the plugin (ABI.md 10): a host function
- * of the running plugin tries extism_plugin_var_set/_remove on it; both fail without blocking,
- * and the var store is unchanged afterwards. */
+/* Host-side var writes are refused while a call runs on the plugin (docs/abi.md 10): a host
+ * function of the running plugin tries extism_plugin_var_set/_remove on it; both fail without
+ * blocking, and the var store is unchanged afterwards. */
 #include "check.h"
 
 struct attempt {

@@ -1,5 +1,5 @@
 /* A host function that calls back into its own plugin gets -1 at once instead of a deadlock
- * (ABI.md D3); error, output and config queries from inside the callback do not block; calls
+ * (docs/abi.md D3); error, output and config queries from inside the callback do not block; calls
  * into another plugin work; the outer call completes. */
 #include <time.h>
 

@@ -1,4 +1,4 @@
-/* Manifest modules fetched by URL (ABI.md 7.2): the right hash loads, a wrong one fails with
+/* Manifest modules fetched by URL (docs/abi.md 7.2): the right hash loads, a wrong one fails with
  * "Hash mismatch, found <actual> but expected <given>", and a URL that answers 404 fails with
  * an errmsg naming the URL. NOOP_WASM_SHA256 is computed by CMake from plugins/noop.wasm. */
 #include "http_server.h"

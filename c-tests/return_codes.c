@@ -1,4 +1,4 @@
-/* extism_plugin_call return codes and error texts (ABI.md 4.1) for every export of
+/* extism_plugin_call return codes and error texts (docs/abi.md 4.1) for every export of
  * returns.wasm. */
 #include "check.h"
 

@@ -1,4 +1,4 @@
-/* Calling an export named `_start` (ABI.md 6.5): the next call runs on a rebuilt store, with a
+/* Calling an export named `_start` (docs/abi.md 6.5): the next call runs on a rebuilt store, with a
  * fresh instance of main and empty vars, while config set with extism_plugin_config is kept.
  *
  * start.wasm: `_start` bumps a counter and stores it in var "runs"; `get_runs` outputs that var
@@ -28,8 +28,7 @@ static const char CONFIG_WAT[] =
 static bool call_start(ExtismPlugin *plugin) {
     int failed = 0;
     int32_t rc = extism_plugin_call(plugin, "_start", NULL, 0);
-    CHECK(rc == 0, "_start returned %d (error: %s)", rc,
-          text_or_null(extism_plugin_error(plugin)));
+    CHECK(rc == 0, "_start returned %d (error: %s)", rc, text_or_null(extism_plugin_error(plugin)));
     CHECK_NO_ERROR(plugin);
 cleanup:
     return !failed;

@@ -1,4 +1,4 @@
-/* Many plugins, threads, timeouts and cancels at once (ABI.md 3.6, 3.13, 8.1): 8 threads each
+/* Many plugins, threads, timeouts and cancels at once (docs/abi.md 3.6, 3.13, 8.1): 8 threads each
  * call their own 4 plugins (made from one compiled plugin with timeout_ms 50) 1,000 times
  * each, mostly a quick export and sometimes an endless loop, while a 9th thread cancels random
  * plugins. Every call must end as a success (rc 0, output "ok") or as a timeout (rc 134,
@@ -105,7 +105,8 @@ static void *run_canceller(void *arg) {
     uint32_t state = 0x12345678u;
     struct timespec pause = {0, 500000L};
     while (atomic_load(&workers_running) > 0) {
-        if (extism_plugin_cancel(canceller->handles[next_random(&state) % (THREADS * per_thread)])) {
+        if (extism_plugin_cancel(
+                canceller->handles[next_random(&state) % (THREADS * per_thread)])) {
             canceller->cancels++;
         } else {
             canceller->refused++;
@@ -136,8 +137,7 @@ int main(void) {
     }
     snprintf(manifest, sizeof manifest,
              "{\"wasm\":[{\"data\":{\"ptr\":%llu,\"len\":%llu}}],\"timeout_ms\":50}",
-             (unsigned long long)(uintptr_t)STRESS_WAT,
-             (unsigned long long)strlen(STRESS_WAT));
+             (unsigned long long)(uintptr_t)STRESS_WAT, (unsigned long long)strlen(STRESS_WAT));
     compiled = extism_compiled_plugin_new((const uint8_t *)manifest, strlen(manifest), NULL, 0,
                                           false, &errmsg);
     CHECK(compiled != NULL, "the stress module did not compile: %s", text_or_null(errmsg));
@@ -173,17 +173,16 @@ int main(void) {
         slow_timeout += workers[i].slow_timeout;
         bad += workers[i].bad;
         if (workers[i].bad > 0) {
-            fprintf(stderr, "thread %d: %ld unexpected results, the first: %s\n", i,
-                    workers[i].bad, workers[i].first_bad);
+            fprintf(stderr, "thread %d: %ld unexpected results, the first: %s\n", i, workers[i].bad,
+                    workers[i].first_bad);
         }
     }
     printf("plugins: %d; calls: %d; quick ok: %ld; quick cancelled: %ld; loops stopped: %ld; "
            "unexpected: %ld; cancels: %ld (refused %ld)\n",
-           THREADS * per_thread, THREADS * CALLS_PER_THREAD, quick_ok, quick_timeout,
-           slow_timeout, bad, canceller.cancels, canceller.refused);
+           THREADS * per_thread, THREADS * CALLS_PER_THREAD, quick_ok, quick_timeout, slow_timeout,
+           bad, canceller.cancels, canceller.refused);
     CHECK(bad == 0, "%ld calls ended neither in success nor in a timeout", bad);
-    CHECK(quick_ok + quick_timeout + slow_timeout ==
-              (long)THREADS * CALLS_PER_THREAD,
+    CHECK(quick_ok + quick_timeout + slow_timeout == (long)THREADS * CALLS_PER_THREAD,
           "calls are missing from the counts");
     CHECK(canceller.refused == 0, "%ld cancel requests were refused", canceller.refused);
     CHECK(slow_timeout > 0 && quick_ok > 0, "the mix ran no loops or no quick calls");

@@ -1,5 +1,5 @@
 /* The manifest's timeout_ms: a call running past it returns 134 with "timeout"; each call gets
- * a fresh clock; the plugin stays usable (ABI.md 7.1, 8.1). */
+ * a fresh clock; the plugin stays usable (docs/abi.md 7.1, 8.1). */
 #include <time.h>
 
 #include "check.h"

@@ -1,4 +1,4 @@
-/* Timeouts are per plugin (ABI.md 8.1, D4): two compiled plugins made from the same wasm
+/* Timeouts are per plugin (docs/abi.md 8.1, D4): two compiled plugins made from the same wasm
  * bytes, with timeouts of 100 ms and 2000 ms, loop in two threads; the first times out while
  * the second keeps running until its own limit. Under a slow launcher (time_scale() > 1) the
  * longer timeout and the upper bounds grow by the scale, so the order of the two still holds. */

@@ -1,4 +1,4 @@
-/* Wasm traps: rc 134 and an error that names the cause (ABI.md D1); the plugin keeps working
+/* Wasm traps: rc 134 and an error that names the cause (docs/abi.md D1); the plugin keeps working
  * after each trap. */
 #include "check.h"
 

@@ -22,7 +22,7 @@ int main(void) {
     rc = extism_plugin_call(plugin, "exit3", NULL, 0);
     CHECK(rc == 3, "second exit3 returned %d", rc);
 
-    /* Codes above 255 are not truncated: rc is the code itself (ABI.md 8.3). */
+    /* Codes above 255 are not truncated: rc is the code itself (docs/abi.md 8.3). */
     rc = extism_plugin_call(plugin, "exit500", NULL, 0);
     CHECK(rc == 500, "exit500 returned %d (error: %s)", rc,
           text_or_null(extism_plugin_error(plugin)));

@@ -1,4 +1,4 @@
-/* allowed_paths (ABI.md 7.3, 8.3) with wasi_hello.wasm: a host directory mounted at /data can
+/* allowed_paths (docs/abi.md 7.3, 8.3) with wasi_hello.wasm: a host directory mounted at /data can
  * be read and written; a "ro:" mount refuses writes; "..", absolute paths outside the mount
  * and symlinks leading out of it reach nothing; a missing host directory fails creation. */
 #include <dirent.h>

@@ -1,4 +1,4 @@
-/* WAT text as plugin input, with and without leading whitespace (ABI.md D8) or comments, and
+/* WAT text as plugin input, with and without leading whitespace (docs/abi.md D8) or comments, and
  * a module without exports. */
 #include "check.h"
 

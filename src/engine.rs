@@ -52,18 +52,15 @@ fn profiling_strategy() -> Option<wasmtime::ProfilingStrategy> {
     }
 }
 
-/// Every runtime created so far, for the epoch ticker.
-pub(crate) fn runtimes() -> impl Iterator<Item = &'static Runtime> {
-    [&PLAIN, &METERED]
-        .into_iter()
-        .filter_map(|cell| cell.get().and_then(|r| r.as_ref().ok()))
-}
-
 impl Runtime {
     fn new(fuel: bool) -> Result<Self> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.consume_fuel(fuel);
+        // Memories stay where they were first mapped for their whole life: the saved output
+        // of a call is an address into Extism memory (`Plugin::output`), and no memory may
+        // grow past its 4 GiB reservation, memory64 ones included.
+        config.memory_may_move(false);
         if std::env::var_os("EXTISM_DEBUG").is_some() {
             config.debug_info(true);
         }
@@ -72,6 +69,7 @@ impl Runtime {
         }
         let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
+        crate::timer::register(&engine);
         let kernel_module = compile(disk_cache.as_ref(), &engine, KERNEL_WAT.as_bytes())?;
         let mut linker = Linker::new(&engine);
         crate::pdk::define(&mut linker)?;

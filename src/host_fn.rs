@@ -8,6 +8,7 @@ use wasmtime::{Caller, Engine, FuncType, Linker, Val};
 
 use crate::error::{Error, Result};
 use crate::kernel::{self, Region};
+use crate::log::Level;
 use crate::store::StoreData;
 
 /// The namespace host functions get unless another is set.
@@ -201,10 +202,10 @@ impl CurrentPlugin<'_> {
 
     /// Logs `message` as the plugin itself would with `log_*`: to the process-wide sink,
     /// tagged with the plugin's id, and to the plugin's own log callback.
-    pub fn log(&self, level: crate::Level, message: &str) {
-        let plugin = &self.caller.data().plugin;
-        if crate::log::enabled(level, plugin) {
-            crate::log::plugin_message(level, plugin, message.as_bytes());
+    pub fn log(&self, level: Level, message: &str) {
+        let log = &self.caller.data().plugin.log;
+        if log.enabled(level) {
+            log.message(level, message.as_bytes());
         }
     }
 

@@ -1,5 +1,5 @@
-//! HTTP for guests (`http_request`, `http_status_code`, `http_headers`; ABI.md §8.5) and
-//! remote manifest modules (`wasm[].url`, ABI.md §7.2).
+//! The HTTP client behind guests' `http_request` (docs/abi.md §8.5; the guest functions are in
+//! `pdk`) and remote manifest modules (`wasm[].url`, docs/abi.md §7.2).
 //!
 //! Requests go through `ureq`. Redirects are followed here, one hop at a time, so that every
 //! hop is checked against `allowed_hosts`.
@@ -9,13 +9,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use ureq::http::{Method, Request, Response, Uri};
-use wasmtime::Caller;
 
 use crate::error::{Error, Result};
-use crate::kernel;
 use crate::manifest::WasmUrl;
-use crate::pdk::{take_bytes, take_text};
-use crate::store::StoreData;
 
 const MAX_REDIRECTS: usize = 10;
 /// How long fetching a remote module may take.
@@ -23,10 +19,10 @@ const MODULE_FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest remote module accepted.
 const MAX_MODULE_BYTES: u64 = 512 * 1024 * 1024;
 
-/// The guest's request description.
+/// A guest's request description, the JSON `http_request` takes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HttpRequest {
+pub(crate) struct HttpRequest {
     url: String,
     #[serde(default)]
     headers: BTreeMap<String, String>,
@@ -140,98 +136,69 @@ fn parse_method(method: Option<&str>) -> Result<Method> {
     Method::from_bytes(method.as_bytes()).map_err(|e| Error::msg(e.to_string()))
 }
 
-/// Time left before the call's `deadline` ([`crate::timer::now_ms`]); an error once it has
-/// passed.
-fn remaining(deadline: Option<u64>) -> Result<Option<Duration>> {
-    match deadline {
-        None => Ok(None),
-        Some(deadline) => match deadline.checked_sub(crate::timer::now_ms()) {
-            Some(left) if left > 0 => Ok(Some(Duration::from_millis(left))),
-            _ => Err(Error::msg("timeout")),
-        },
+impl HttpRequest {
+    /// Parses the guest's JSON request description.
+    pub(crate) fn parse(json: &str) -> Result<Self> {
+        serde_json::from_str(json).map_err(|e| Error::msg(e.to_string()))
+    }
+
+    /// Checks the method and that `allowed_hosts` lets the request's URL be reached.
+    pub(crate) fn check(&self, allowed_hosts: &[String]) -> Result<()> {
+        parse_method(self.method.as_deref())?;
+        allowed_uri(&self.url, allowed_hosts).map(drop)
+    }
+
+    /// Sends the request with `body`, following redirects to hosts `allowed_hosts` lets
+    /// through; fails with "timeout" when `timeout` passes first.
+    pub(crate) fn send(
+        &self,
+        body: Vec<u8>,
+        allowed_hosts: &[String],
+        timeout: Option<Duration>,
+    ) -> Result<HttpResponse> {
+        let method = parse_method(self.method.as_deref())?;
+        let allow = |url: &str| allowed_uri(url, allowed_hosts);
+        send(method, &self.url, &self.headers, body, timeout, &allow).map(HttpResponse)
     }
 }
 
-/// `http_request(req, body) -> response body handle`.
-pub(crate) fn http_request(
-    mut cx: Caller<'_, StoreData>,
-    req: i64,
-    body: i64,
-) -> wasmtime::Result<i64> {
-    let headers_enabled = cx
-        .data()
-        .plugin
-        .http_headers_enabled
-        .load(std::sync::atomic::Ordering::Relaxed);
-    {
-        let data = cx.data_mut();
-        data.http_status = 0;
-        data.http_headers = headers_enabled.then(BTreeMap::new);
-    }
-    let request = take_text(&mut cx, req, "http request")?;
-    let request: HttpRequest = serde_json::from_str(&request)?;
-    let method = parse_method(request.method.as_deref())?;
-    let allowed = cx.data().settings.allowed_hosts.clone();
-    let allow = |url: &str| -> Result<Uri> {
-        let (uri, host) = host_of(url)?;
-        if host_allowed(&host, &allowed) {
-            Ok(uri)
-        } else {
-            Err(Error::msg(format!("HTTP request to {url} is not allowed")))
-        }
-    };
-    // Checked before the body is consumed; `send` checks every redirect hop the same way.
-    allow(&request.url)?;
-    let body = if body != 0 {
-        take_bytes(&mut cx, body, "http body")?
+/// The URI of `url`, if `allowed_hosts` lets its host be reached.
+fn allowed_uri(url: &str, allowed_hosts: &[String]) -> Result<Uri> {
+    let (uri, host) = host_of(url)?;
+    if host_allowed(&host, allowed_hosts) {
+        Ok(uri)
     } else {
-        Vec::new()
-    };
-    let timeout = remaining(cx.data().deadline)?;
-    let mut response = send(
-        method,
-        &request.url,
-        &request.headers,
-        body,
-        timeout,
-        &allow,
-    )?;
-    let max = cx.data().settings.max_http_response_bytes;
-    {
-        let data = cx.data_mut();
-        data.http_status = i32::from(response.status().as_u16());
-        if let Some(collected) = &mut data.http_headers {
-            for (name, value) in response.headers() {
-                if let Ok(value) = value.to_str() {
-                    collected.insert(name.as_str().to_ascii_lowercase(), value.to_owned());
-                }
-            }
-        }
+        Err(Error::msg(format!("HTTP request to {url} is not allowed")))
     }
-    let body = match response.body_mut().with_config().limit(max).read_to_vec() {
-        Ok(body) => body,
-        Err(ureq::Error::BodyExceedsLimit(_)) => {
-            return Err(wasmtime::Error::msg(format!(
-                "HTTP response exceeds the configured maximum number of bytes: {max}"
-            )))
-        }
-        Err(other) => return Err(transport_error(other).into()),
-    };
-    kernel::alloc_bytes(&mut cx, &body).map(|h| h as i64)
 }
 
-/// `http_headers() -> handle of a JSON object`, or 0 when headers are not enabled.
-pub(crate) fn http_headers(mut cx: Caller<'_, StoreData>) -> wasmtime::Result<i64> {
-    let enabled = cx
-        .data()
-        .plugin
-        .http_headers_enabled
-        .load(std::sync::atomic::Ordering::Relaxed);
-    if !enabled {
-        return Ok(0);
+/// A response whose status and headers have arrived; the body is read on demand.
+pub(crate) struct HttpResponse(Response<ureq::Body>);
+
+impl HttpResponse {
+    /// The HTTP status code.
+    pub(crate) fn status(&self) -> u16 {
+        self.0.status().as_u16()
     }
-    let json = serde_json::to_vec(&cx.data().http_headers.clone().unwrap_or_default())?;
-    kernel::alloc_bytes(&mut cx, &json).map(|h| h as i64)
+
+    /// The headers with lower-case names; values that are not UTF-8 are skipped.
+    pub(crate) fn headers(&self) -> impl Iterator<Item = (String, &str)> {
+        self.0.headers().iter().filter_map(|(name, value)| {
+            let value = value.to_str().ok()?;
+            Some((name.as_str().to_ascii_lowercase(), value))
+        })
+    }
+
+    /// Reads the body; fails when it is longer than `max` bytes.
+    pub(crate) fn read_body(&mut self, max: u64) -> Result<Vec<u8>> {
+        match self.0.body_mut().with_config().limit(max).read_to_vec() {
+            Ok(body) => Ok(body),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Err(Error::msg(format!(
+                "HTTP response exceeds the configured maximum number of bytes: {max}"
+            ))),
+            Err(other) => Err(transport_error(other)),
+        }
+    }
 }
 
 /// Fetches a manifest module from its URL, with a timeout and a size limit.

@@ -1,5 +1,5 @@
 //! Extism memory: the kernel module, the block allocator, and the input, output and error
-//! records (ABI.md §5.2, §5.4).
+//! records (docs/abi.md §5.2, §5.4).
 //!
 //! Extism memory is the linear memory of a small wasm module (`kernel.wat`) instantiated in
 //! every store. The per-8-byte functions (`load_*`, `store_*`, `input_load_*`) are wasm in
@@ -10,7 +10,14 @@ use rustc_hash::FxHashMap;
 use wasmtime::{AsContext, AsContextMut, Global, Memory, Val};
 
 use crate::error::OutOfMemory;
-use crate::store::StoreData;
+
+/// A store's data that holds a [`Kernel`]: what the functions here need of a store.
+pub(crate) trait HasKernel {
+    /// The store's kernel.
+    fn kernel(&self) -> &Kernel;
+    /// The store's kernel, for changes.
+    fn kernel_mut(&mut self) -> &mut Kernel;
+}
 
 /// Source of the kernel module.
 pub(crate) const KERNEL_WAT: &str = include_str!("kernel.wat");
@@ -195,25 +202,28 @@ impl Kernel {
     }
 }
 
-fn memory_size(cx: &impl AsContext<Data = StoreData>, memory: Memory) -> u64 {
+fn memory_size<T: HasKernel + 'static>(cx: &impl AsContext<Data = T>, memory: Memory) -> u64 {
     memory.data_size(cx) as u64
 }
 
 /// Allocates a block of `n` bytes and returns its handle: 0 when `n` is 0 or memory cannot
 /// grow. Growth refused by the `max_pages` budget is an error (`oom`) that fails the call.
-pub(crate) fn alloc(mut cx: impl AsContextMut<Data = StoreData>, n: u64) -> wasmtime::Result<u64> {
+pub(crate) fn alloc<T: HasKernel + 'static>(
+    mut cx: impl AsContextMut<Data = T>,
+    n: u64,
+) -> wasmtime::Result<u64> {
     if n == 0 {
         return Ok(0);
     }
     let Some(capacity) = n.checked_add(7).map(|v| v & !7) else {
         return Ok(0);
     };
-    let Some(instance) = cx.as_context().data().kernel.instance else {
+    let Some(instance) = cx.as_context().data().kernel().instance else {
         return Ok(0);
     };
     let size = memory_size(&cx.as_context(), instance.memory);
     let mut store = cx.as_context_mut();
-    let kernel = &mut store.data_mut().kernel;
+    let kernel = store.data_mut().kernel_mut();
     if let Some(handle) = kernel.take_bump(capacity, n, size) {
         return Ok(handle);
     }
@@ -236,23 +246,23 @@ pub(crate) fn alloc(mut cx: impl AsContextMut<Data = StoreData>, n: u64) -> wasm
     Ok(cx
         .as_context_mut()
         .data_mut()
-        .kernel
+        .kernel_mut()
         .take_bump(capacity, n, size)
         .unwrap_or(0))
 }
 
 /// Releases the block at `handle`. Releasing the input block empties the input.
-pub(crate) fn free(mut cx: impl AsContextMut<Data = StoreData>, handle: u64) {
+pub(crate) fn free<T: HasKernel + 'static>(mut cx: impl AsContextMut<Data = T>, handle: u64) {
     let mut store = cx.as_context_mut();
-    let kernel = &mut store.data_mut().kernel;
+    let kernel = store.data_mut().kernel_mut();
     if kernel.release(handle) && kernel.input.offset == handle {
         set_input(&mut cx, Region::default());
     }
 }
 
-fn set_input(mut cx: impl AsContextMut<Data = StoreData>, region: Region) {
+fn set_input<T: HasKernel + 'static>(mut cx: impl AsContextMut<Data = T>, region: Region) {
     let mut cx = cx.as_context_mut();
-    let kernel = &mut cx.data_mut().kernel;
+    let kernel = cx.data_mut().kernel_mut();
     kernel.input = region;
     // Calls with inputs of one size get the same region every time, and a global set costs
     // more than the rest of a small call's set-up; skip it when nothing changes.
@@ -273,8 +283,12 @@ fn set_input(mut cx: impl AsContextMut<Data = StoreData>, region: Region) {
 }
 
 /// `input_set`: declares the input region, if it lies inside the managed area.
-pub(crate) fn input_set(cx: impl AsContextMut<Data = StoreData>, offset: u64, length: u64) {
-    if cx.as_context().data().kernel.is_managed(offset, length) {
+pub(crate) fn input_set<T: HasKernel + 'static>(
+    cx: impl AsContextMut<Data = T>,
+    offset: u64,
+    length: u64,
+) {
+    if cx.as_context().data().kernel().is_managed(offset, length) {
         set_input(cx, Region { offset, length });
     }
 }
@@ -294,26 +308,26 @@ pub(crate) fn error_set(kernel: &mut Kernel, handle: u64) {
 }
 
 /// Releases every block and zeroes the input, output and error records.
-pub(crate) fn reset(mut cx: impl AsContextMut<Data = StoreData>) {
-    cx.as_context_mut().data_mut().kernel.clear();
+pub(crate) fn reset<T: HasKernel + 'static>(mut cx: impl AsContextMut<Data = T>) {
+    cx.as_context_mut().data_mut().kernel_mut().clear();
     set_input(cx, Region::default());
 }
 
 /// Size of Extism memory in bytes.
-pub(crate) fn memory_bytes(cx: impl AsContext<Data = StoreData>) -> u64 {
+pub(crate) fn memory_bytes<T: HasKernel + 'static>(cx: impl AsContext<Data = T>) -> u64 {
     let cx = cx.as_context();
     cx.data()
-        .kernel
+        .kernel()
         .instance
         .map_or(0, |k| memory_size(&cx, k.memory))
 }
 
 /// Resets Extism memory and copies `input` into a new block recorded as the call's input.
-pub(crate) fn begin_call(
-    mut cx: impl AsContextMut<Data = StoreData>,
+pub(crate) fn begin_call<T: HasKernel + 'static>(
+    mut cx: impl AsContextMut<Data = T>,
     input: &[u8],
 ) -> wasmtime::Result<()> {
-    cx.as_context_mut().data_mut().kernel.clear();
+    cx.as_context_mut().data_mut().kernel_mut().clear();
     if input.is_empty() {
         set_input(&mut cx, Region::default());
         return Ok(());
@@ -337,19 +351,25 @@ pub(crate) fn begin_call(
 }
 
 /// The bytes of `region`, if it lies inside Extism memory.
-pub(crate) fn bytes(cx: &impl AsContext<Data = StoreData>, region: Region) -> Option<&[u8]> {
-    let instance = cx.as_context().data().kernel.instance?;
+pub(crate) fn bytes<T: HasKernel + 'static>(
+    cx: &impl AsContext<Data = T>,
+    region: Region,
+) -> Option<&[u8]> {
+    let instance = cx.as_context().data().kernel().instance?;
     let start = usize::try_from(region.offset).ok()?;
     let end = start.checked_add(usize::try_from(region.length).ok()?)?;
     instance.memory.data(cx).get(start..end)
 }
 
 /// The bytes of the live block at `handle` (empty for 0), or `None` for an invalid handle.
-pub(crate) fn block(cx: &impl AsContext<Data = StoreData>, handle: u64) -> Option<&[u8]> {
+pub(crate) fn block<T: HasKernel + 'static>(
+    cx: &impl AsContext<Data = T>,
+    handle: u64,
+) -> Option<&[u8]> {
     if handle == 0 {
         return Some(&[]);
     }
-    let kernel = &cx.as_context().data().kernel;
+    let kernel = cx.as_context().data().kernel();
     if !kernel.is_live(handle) {
         return None;
     }
@@ -364,8 +384,8 @@ pub(crate) fn block(cx: &impl AsContext<Data = StoreData>, handle: u64) -> Optio
 }
 
 /// Copies `data` to Extism memory at `offset`; out-of-range writes are dropped.
-fn write(cx: &mut impl AsContextMut<Data = StoreData>, offset: u64, data: &[u8]) {
-    let Some(instance) = cx.as_context().data().kernel.instance else {
+fn write<T: HasKernel + 'static>(cx: &mut impl AsContextMut<Data = T>, offset: u64, data: &[u8]) {
+    let Some(instance) = cx.as_context().data().kernel().instance else {
         return;
     };
     let Ok(start) = usize::try_from(offset) else {
@@ -381,8 +401,8 @@ fn write(cx: &mut impl AsContextMut<Data = StoreData>, offset: u64, data: &[u8])
 }
 
 /// Copies `data` into a new block and returns its handle; 0 for empty data.
-pub(crate) fn alloc_bytes(
-    mut cx: impl AsContextMut<Data = StoreData>,
+pub(crate) fn alloc_bytes<T: HasKernel + 'static>(
+    mut cx: impl AsContextMut<Data = T>,
     data: &[u8],
 ) -> wasmtime::Result<u64> {
     if data.is_empty() {

@@ -1,4 +1,4 @@
-//! Linking: how every import of every module is satisfied (ABI.md §6), and instantiation of
+//! Linking: how every import of every module is satisfied (docs/abi.md §6), and instantiation of
 //! the modules of one store.
 //!
 //! The plan is computed once per compiled plugin and reused by every plugin and store made
@@ -26,8 +26,10 @@ const UPDATE_NOTE: &str = "Note: This may indicate that the PDK that was used to
 plugin has additional features that aren't available in this version of the SDK, try updating \
 the SDK to the latest version.";
 
-/// A compiled plugin: modules, settings, host functions, and the link plan.
-pub(crate) struct Program {
+/// Everything the stores of one compiled plugin are made from: its modules, settings, host
+/// functions and link plan. A [`CompiledPlugin`](crate::CompiledPlugin) is a shared handle to
+/// one, and each plugin made from it holds one too.
+pub(crate) struct PluginTemplate {
     pub(crate) runtime: &'static Runtime,
     pub(crate) modules: Vec<NamedModule>,
     pub(crate) main: usize,
@@ -70,7 +72,7 @@ struct Plan {
     at_link: Vec<usize>,
 }
 
-impl Program {
+impl PluginTemplate {
     pub(crate) fn new(
         runtime: &'static Runtime,
         modules: Vec<NamedModule>,
@@ -87,7 +89,7 @@ impl Program {
                 (),
             );
         }
-        Ok(Program {
+        Ok(PluginTemplate {
             runtime,
             modules,
             main,
@@ -267,7 +269,7 @@ fn incompatible_import(module: &str, name: &str) -> Error {
     Error::msg(format!("incompatible import type for `{module}::{name}`"))
 }
 
-/// Import validation for `extism:host/env` (ABI.md §6.6).
+/// Import validation for `extism:host/env` (docs/abi.md §6.6).
 fn check_env_import(name: &str, ty: &ExternType) -> Result<()> {
     let kind = match ty {
         ExternType::Func(_) if ENV_FUNCTIONS.contains(&name) => return Ok(()),
@@ -302,54 +304,53 @@ fn describe(ty: &ExternType) -> String {
 
 /// Creates a store for `plugin`: kernel, WASI context, and every module needed at link time.
 pub(crate) fn new_store(
-    program: &Arc<Program>,
+    template: &Arc<PluginTemplate>,
     plugin: &Arc<PluginShared>,
 ) -> Result<Store<StoreData>> {
-    let settings = &program.settings;
+    let settings = &template.settings;
     let wasi = if settings.with_wasi {
         Some(crate::wasi::context(settings)?)
     } else {
         None
     };
-    let data = StoreData::new(Arc::clone(plugin), Arc::clone(program), wasi);
-    let mut store = Store::new(&program.runtime.engine, data);
+    let data = StoreData::new(Arc::clone(plugin), Arc::clone(settings), wasi);
+    let mut store = Store::new(&template.runtime.engine, data);
     store.limiter(|data| &mut data.budget);
     store.epoch_deadline_callback(crate::timer::on_epoch);
     store.set_epoch_deadline(1);
     if let Some(fuel) = settings.fuel {
         store.set_fuel(fuel)?;
     }
-    let kernel = program.runtime.kernel.instantiate(&mut store)?;
+    let kernel = template.runtime.kernel.instantiate(&mut store)?;
     let handles = KernelInstance::new(&mut store, &kernel)
         .ok_or_else(|| Error::msg("the kernel module lacks its memory or input globals"))?;
     let data = store.data_mut();
     data.kernel.attach(handles);
     data.kernel_instance = Some(kernel);
-    data.instances = vec![None; program.modules.len()];
-    let plan = program.plan(&mut store)?;
+    data.instances = vec![None; template.modules.len()];
+    let plan = template.plan(&mut store)?;
     for &index in &plan.at_link {
-        if index == program.main {
-            main_instance(&mut store)?;
+        if index == template.main {
+            main_instance(&mut store, template)?;
         } else {
-            let instance = instantiate(&mut store, &plan, index)?;
+            let instance = instantiate(&mut store, template, &plan, index)?;
             run_export(&mut store, instance, "_initialize")?;
         }
     }
     Ok(store)
 }
 
-/// Main's instance, instantiating and initialising it first if needed (ABI.md §6.4, §7.3).
-pub(crate) fn main_instance(store: &mut Store<StoreData>) -> wasmtime::Result<Instance> {
-    // Checked before touching the shared program's reference count: this runs on every call,
-    // and plugins of one compiled plugin share that count across threads.
-    let data = store.data();
-    if let Some(instance) = data.instances[data.program.main] {
+/// Main's instance, instantiating and initialising it first if needed (docs/abi.md §6.4, §7.3).
+pub(crate) fn main_instance(
+    store: &mut Store<StoreData>,
+    template: &Arc<PluginTemplate>,
+) -> wasmtime::Result<Instance> {
+    if let Some(instance) = store.data().instances[template.main] {
         return Ok(instance);
     }
-    let program = Arc::clone(&store.data().program);
-    let plan = program.plan(store)?;
+    let plan = template.plan(store)?;
     store.data_mut().budget.start_counting();
-    let instance = instantiate(&mut *store, &plan, program.main)?;
+    let instance = instantiate(&mut *store, template, &plan, template.main)?;
     store.data_mut().budget.refill();
     guest_runtime_init(store, instance)?;
     Ok(instance)
@@ -398,18 +399,18 @@ fn run_export(
 
 fn instantiate(
     mut cx: impl AsContextMut<Data = StoreData>,
+    template: &Arc<PluginTemplate>,
     plan: &Plan,
     index: usize,
 ) -> wasmtime::Result<Instance> {
     let mut cx = cx.as_context_mut();
-    let program = Arc::clone(&cx.data().program);
-    let module = &program.modules[index].module;
+    let module = &template.modules[index].module;
     let mut externs = Vec::with_capacity(plan.imports[index].len());
     for (import, source) in module.imports().zip(&plan.imports[index]) {
-        externs.push(import_extern(&mut cx, &program, import, source)?);
+        externs.push(import_extern(&mut cx, template, import, source)?);
     }
     let instance = Instance::new(&mut cx, module, &externs)?;
-    if !program.modules[index].command {
+    if !template.modules[index].command {
         cx.data_mut().instances[index] = Some(instance);
     }
     Ok(instance)
@@ -417,7 +418,7 @@ fn instantiate(
 
 fn import_extern(
     cx: &mut wasmtime::StoreContextMut<'_, StoreData>,
-    program: &Arc<Program>,
+    template: &Arc<PluginTemplate>,
     import: ImportType<'_>,
     source: &Source,
 ) -> wasmtime::Result<Extern> {
@@ -429,14 +430,14 @@ fn import_extern(
                 .get_module_export(&mut *cx, export)
                 .ok_or_else(missing)
         }
-        Source::Host => program
+        Source::Host => template
             .linker
             .get_by_import(&mut *cx, &import)
             .ok_or_else(missing),
         Source::Instance { module, export } => {
             let instance = match cx.data().instances[*module] {
                 Some(instance) => instance,
-                None if *module == program.main => {
+                None if *module == template.main => {
                     return Err(wasmtime::Error::msg(
                         "main must be linked before the modules that import from it",
                     ))
@@ -449,11 +450,11 @@ fn import_extern(
         }
         Source::Command { module, name, ty } => {
             let (module, name) = (*module, name.clone());
+            let template = Arc::clone(template);
             let func = Func::new(&mut *cx, ty.clone(), move |mut caller, params, results| {
-                let program = Arc::clone(&caller.data().program);
-                let plan = program.plan.get().and_then(|p| p.as_ref().ok()).cloned();
+                let plan = template.plan.get().and_then(|p| p.as_ref().ok()).cloned();
                 let plan = plan.ok_or_else(|| wasmtime::Error::msg("plugin is not linked"))?;
-                let instance = instantiate(&mut caller, &plan, module)?;
+                let instance = instantiate(&mut caller, &template, &plan, module)?;
                 let func = instance
                     .get_func(&mut caller, &name)
                     .ok_or_else(|| wasmtime::Error::msg(format!("missing export `{name}`")))?;

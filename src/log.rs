@@ -1,4 +1,4 @@
-//! Logging (ABI.md §8.6): one process-wide sink, installed once, built on `tracing` and
+//! Logging (docs/abi.md §8.6): one process-wide sink, installed once, built on `tracing` and
 //! `tracing-subscriber` (the line format, level names and filter directives are theirs), plus
 //! optional per-plugin callbacks.
 //!
@@ -10,14 +10,13 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::fmt::writer::{BoxMakeWriter, MakeWriter};
 use tracing_subscriber::EnvFilter;
 
 use crate::error::{Error, Result};
-use crate::store::PluginShared;
 
 /// Log levels, numbered as `get_log_level` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,48 +184,79 @@ pub fn drain_lines(mut handler: impl FnMut(&[u8])) {
     }
 }
 
-fn plugin_logger(plugin: &PluginShared) -> Option<PluginLogger> {
-    plugin.logger.read().ok().and_then(|l| l.clone())
+/// What a plugin logs through: its id, as `plugin=` in every line, and the host's per-plugin
+/// callback, if it set one. Shared by the plugin's stores; the host may replace the callback
+/// at any time.
+pub(crate) struct PluginLog {
+    id: String,
+    logger: RwLock<Option<PluginLogger>>,
 }
 
-/// What `get_log_level` returns to a guest: the most verbose level anything accepts.
-pub(crate) fn guest_level(plugin: &PluginShared) -> i32 {
-    let global = MAX_LEVEL.load(Ordering::Relaxed);
-    match plugin_logger(plugin) {
-        Some(logger) => global.min(logger.min_level as i32),
-        None => global,
-    }
-}
-
-/// Whether a plugin message at `level` would be emitted anywhere.
-pub(crate) fn enabled(level: Level, plugin: &PluginShared) -> bool {
-    (level as i32) >= guest_level(plugin)
-}
-
-/// Emits a message of the plugin's (its `log_*` calls or a host function's): to the
-/// process-wide sink under target `extism::pdk`, tagged with the plugin id, and to the
-/// plugin's own logger.
-pub(crate) fn plugin_message(level: Level, plugin: &PluginShared, message: &[u8]) {
-    let text = match std::str::from_utf8(message) {
-        Ok(text) => text,
-        Err(err) => {
-            tracing::error!(target: "extism::pdk", plugin = ?plugin.id_string(), "unable to log message: {err}");
-            return;
-        }
-    };
-    if (level as i32) >= MAX_LEVEL.load(Ordering::Relaxed) {
-        let id = plugin.id_string();
-        match level {
-            Level::Trace => tracing::trace!(target: "extism::pdk", plugin = ?id, "{text}"),
-            Level::Debug => tracing::debug!(target: "extism::pdk", plugin = ?id, "{text}"),
-            Level::Info => tracing::info!(target: "extism::pdk", plugin = ?id, "{text}"),
-            Level::Warn => tracing::warn!(target: "extism::pdk", plugin = ?id, "{text}"),
-            Level::Error => tracing::error!(target: "extism::pdk", plugin = ?id, "{text}"),
+impl PluginLog {
+    /// The log of the plugin with id `id` (a hyphenated UUID), with no callback yet.
+    pub(crate) fn new(id: String) -> Self {
+        PluginLog {
+            id,
+            logger: RwLock::new(None),
         }
     }
-    if let Some(logger) = plugin_logger(plugin) {
-        if level >= logger.min_level {
-            (logger.callback)(level, text);
+
+    /// The plugin's id, as it appears in log lines.
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Sets or removes the per-plugin callback.
+    pub(crate) fn set_logger(&self, logger: Option<PluginLogger>) -> Result<()> {
+        *self
+            .logger
+            .write()
+            .map_err(|_| Error::msg("logger lock poisoned"))? = logger;
+        Ok(())
+    }
+
+    fn logger(&self) -> Option<PluginLogger> {
+        self.logger.read().ok().and_then(|l| l.clone())
+    }
+
+    /// The level the plugin's `get_log_level` reports: the lower of the process-wide level and
+    /// the callback's minimum.
+    pub(crate) fn guest_level(&self) -> i32 {
+        let global = MAX_LEVEL.load(Ordering::Relaxed);
+        match self.logger() {
+            Some(logger) => global.min(logger.min_level as i32),
+            None => global,
+        }
+    }
+
+    /// Whether a message at `level` reaches the process-wide sink or the callback.
+    pub(crate) fn enabled(&self, level: Level) -> bool {
+        (level as i32) >= self.guest_level()
+    }
+
+    /// Logs a message of the plugin's (its `log_*` calls, or a host function on its behalf).
+    pub(crate) fn message(&self, level: Level, message: &[u8]) {
+        let text = match std::str::from_utf8(message) {
+            Ok(text) => text,
+            Err(err) => {
+                tracing::error!(target: "extism::pdk", plugin = ?self.id, "unable to log message: {err}");
+                return;
+            }
+        };
+        if (level as i32) >= MAX_LEVEL.load(Ordering::Relaxed) {
+            let id = &self.id;
+            match level {
+                Level::Trace => tracing::trace!(target: "extism::pdk", plugin = ?id, "{text}"),
+                Level::Debug => tracing::debug!(target: "extism::pdk", plugin = ?id, "{text}"),
+                Level::Info => tracing::info!(target: "extism::pdk", plugin = ?id, "{text}"),
+                Level::Warn => tracing::warn!(target: "extism::pdk", plugin = ?id, "{text}"),
+                Level::Error => tracing::error!(target: "extism::pdk", plugin = ?id, "{text}"),
+            }
+        }
+        if let Some(logger) = self.logger() {
+            if level >= logger.min_level {
+                (logger.callback)(level, text);
+            }
         }
     }
 }

@@ -1,15 +1,13 @@
 //! The manifest: which modules make up a plugin and what the plugin may do.
 //!
-//! The same structure is accepted as TOML or JSON (ABI.md §7), and every object rejects
+//! The same structure is accepted as TOML or JSON (docs/abi.md §7), and every object rejects
 //! unknown keys.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -230,75 +228,21 @@ impl Wasm {
         }
     }
 
-    fn hash(&self) -> Option<&str> {
+    /// The expected SHA-256 of the module's bytes, in hex, if the manifest gives one.
+    pub(crate) fn hash(&self) -> Option<&str> {
         match self {
             Wasm::File(w) => w.hash.as_deref(),
             Wasm::Data(w) => w.hash.as_deref(),
             Wasm::Url(w) => w.hash.as_deref(),
         }
     }
-
-    /// Reads the module's bytes and checks its hash.
-    pub(crate) fn load(&self) -> Result<Cow<'_, [u8]>> {
-        let bytes = match self {
-            Wasm::File(w) => Cow::Owned(std::fs::read(&w.path).map_err(|e| {
-                Error::msg(format!(
-                    "Unable to load Wasm file \"{}\": {}",
-                    w.path.display(),
-                    e.kind()
-                ))
-            })?),
-            Wasm::Data(w) => match &w.data {
-                DataSource::Bytes(bytes) => Cow::Borrowed(bytes.as_slice()),
-                DataSource::Pointer(raw) => Cow::Owned(raw.copy()?),
-            },
-            Wasm::Url(w) => Cow::Owned(crate::http::fetch_module(w)?),
-        };
-        if let Some(expected) = self.hash() {
-            let found = sha256_hex(&bytes);
-            if found != expected {
-                return Err(Error::msg(format!(
-                    "Hash mismatch, found {found} but expected {expected}"
-                )));
-            }
-        }
-        Ok(bytes)
-    }
-}
-
-impl RawBytes {
-    fn copy(&self) -> Result<Vec<u8>> {
-        let len = usize::try_from(self.len).map_err(|_| Error::msg("data length too large"))?;
-        if len == 0 {
-            return Ok(Vec::new());
-        }
-        let ptr = usize::try_from(self.ptr).map_err(|_| Error::msg("data pointer too large"))?;
-        if ptr == 0 {
-            return Err(Error::msg("data pointer is null"));
-        }
-        // SAFETY: the manifest's `{ptr, len}` form is a promise by the caller (an SDK in this
-        // process) that `len` readable bytes start at `ptr` for the duration of this call;
-        // NULL was excluded above.
-        let bytes = unsafe { std::slice::from_raw_parts(ptr as *const u8, len) };
-        Ok(bytes.to_vec())
-    }
-}
-
-/// Lowercase hex SHA-256 of `bytes`.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
 }
 
 fn unknown_format() -> Error {
     Error::msg("Unknown manifest format")
 }
 
-/// What a constructor's input bytes turned out to be (ABI.md §7.4).
+/// What a constructor's input bytes turned out to be (docs/abi.md §7.4).
 #[derive(Debug)]
 pub(crate) enum Source {
     /// A single module, wasm binary or WAT text, with the default manifest.
@@ -418,35 +362,5 @@ mod tests {
         );
         assert!(matches!(&back.wasm[1], Wasm::File(f) if f.path == std::path::Path::new("m.wasm")));
         assert_eq!(back.timeout_ms, Some(7));
-    }
-
-    #[test]
-    fn checks_hashes_exactly() {
-        let bytes = b"(module)".to_vec();
-        let good = sha256_hex(&bytes);
-        let mut wasm = WasmData {
-            data: DataSource::Bytes(bytes),
-            name: None,
-            hash: Some(good.clone()),
-        };
-        assert!(Wasm::Data(wasm.clone()).load().is_ok());
-        wasm.hash = Some(good.to_uppercase());
-        let err = Wasm::Data(wasm).load().unwrap_err();
-        assert_eq!(
-            err.message(),
-            format!(
-                "Hash mismatch, found {good} but expected {}",
-                good.to_uppercase()
-            )
-        );
-    }
-
-    #[test]
-    fn missing_file_names_the_path_and_kind() {
-        let err = Wasm::file("nope.wasm").load().unwrap_err();
-        assert_eq!(
-            err.message(),
-            "Unable to load Wasm file \"nope.wasm\": entity not found"
-        );
     }
 }

@@ -1,11 +1,18 @@
 //! The host side of `extism:host/env`: the functions the kernel module imports from "host"
-//! and re-exports to guests (ABI.md §5.2, §5.3).
+//! and re-exports to guests (docs/abi.md §5.2, §5.3).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use wasmtime::{Caller, Linker};
 
+use crate::error::{Error, Result};
+use crate::http::HttpRequest;
 use crate::kernel;
-use crate::log::{self, Level};
+use crate::log::Level;
 use crate::store::StoreData;
+use crate::timer;
 
 type Cx<'a> = Caller<'a, StoreData>;
 
@@ -42,9 +49,9 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
     linker.func_wrap(M, "config_get", config_get)?;
     linker.func_wrap(M, "var_get", var_get)?;
     linker.func_wrap(M, "var_set", var_set)?;
-    linker.func_wrap(M, "http_request", crate::http::http_request)?;
+    linker.func_wrap(M, "http_request", http_request)?;
     linker.func_wrap(M, "http_status_code", |cx: Cx| cx.data().http_status)?;
-    linker.func_wrap(M, "http_headers", crate::http::http_headers)?;
+    linker.func_wrap(M, "http_headers", http_headers)?;
     linker.func_wrap(M, "log_trace", |cx: Cx, h: i64| {
         log_message(cx, Level::Trace, h)
     })?;
@@ -61,13 +68,13 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
         log_message(cx, Level::Error, h)
     })?;
     linker.func_wrap(M, "get_log_level", |cx: Cx| {
-        log::guest_level(&cx.data().plugin)
+        cx.data().plugin.log.guest_level()
     })?;
     Ok(())
 }
 
 /// Reads block `handle` as UTF-8 text and releases it. `what` names the handle in errors.
-pub(crate) fn take_text(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Result<String> {
+fn take_text(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Result<String> {
     let text = {
         let Some(bytes) = kernel::block(cx, handle as u64) else {
             return Err(invalid_handle(what, handle));
@@ -81,7 +88,7 @@ pub(crate) fn take_text(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Resul
 }
 
 /// Reads block `handle` as bytes and releases it.
-pub(crate) fn take_bytes(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Result<Vec<u8>> {
+fn take_bytes(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Result<Vec<u8>> {
     let Some(bytes) = kernel::block(cx, handle as u64).map(<[u8]>::to_vec) else {
         return Err(invalid_handle(what, handle));
     };
@@ -89,7 +96,7 @@ pub(crate) fn take_bytes(cx: &mut Cx, handle: i64, what: &str) -> wasmtime::Resu
     Ok(bytes)
 }
 
-pub(crate) fn invalid_handle(what: &str, handle: i64) -> wasmtime::Error {
+fn invalid_handle(what: &str, handle: i64) -> wasmtime::Error {
     // Handles are unsigned offsets (`ExtismMemoryHandle` is `uint64_t`).
     wasmtime::Error::msg(format!(
         "invalid handle offset for {what}: {}",
@@ -137,11 +144,73 @@ fn var_set(mut cx: Cx, key: i64, value: i64) -> wasmtime::Result<()> {
 }
 
 fn log_message(mut cx: Cx, level: Level, handle: i64) -> wasmtime::Result<()> {
-    if !log::enabled(level, &cx.data().plugin) {
+    if !cx.data().plugin.log.enabled(level) {
         kernel::free(&mut cx, handle as u64);
         return Ok(());
     }
     let bytes = take_bytes(&mut cx, handle, "log message")?;
-    log::plugin_message(level, &cx.data().plugin, &bytes);
+    cx.data().plugin.log.message(level, &bytes);
     Ok(())
+}
+
+/// `http_request(req, body) -> response body handle` (docs/abi.md §8.5).
+fn http_request(mut cx: Cx, req: i64, body: i64) -> wasmtime::Result<i64> {
+    let headers_enabled = cx
+        .data()
+        .plugin
+        .http_headers_enabled
+        .load(Ordering::Relaxed);
+    {
+        let data = cx.data_mut();
+        data.http_status = 0;
+        data.http_headers = headers_enabled.then(BTreeMap::new);
+    }
+    let request = HttpRequest::parse(&take_text(&mut cx, req, "http request")?)?;
+    let allowed = cx.data().settings.allowed_hosts.clone();
+    // Checked before the body is consumed; every redirect hop is checked the same way.
+    request.check(&allowed)?;
+    let body = if body != 0 {
+        take_bytes(&mut cx, body, "http body")?
+    } else {
+        Vec::new()
+    };
+    let timeout = remaining(cx.data().deadline)?;
+    let mut response = request.send(body, &allowed, timeout)?;
+    {
+        let data = cx.data_mut();
+        data.http_status = i32::from(response.status());
+        if let Some(collected) = &mut data.http_headers {
+            for (name, value) in response.headers() {
+                collected.insert(name, value.to_owned());
+            }
+        }
+    }
+    let body = response.read_body(cx.data().settings.max_http_response_bytes)?;
+    kernel::alloc_bytes(&mut cx, &body).map(|h| h as i64)
+}
+
+/// Time left before the call's `deadline` (a [`timer::now_ms`] reading); an error once it has
+/// passed.
+fn remaining(deadline: Option<u64>) -> Result<Option<Duration>> {
+    match deadline {
+        None => Ok(None),
+        Some(deadline) => match deadline.checked_sub(timer::now_ms()) {
+            Some(left) if left > 0 => Ok(Some(Duration::from_millis(left))),
+            _ => Err(Error::msg("timeout")),
+        },
+    }
+}
+
+/// `http_headers() -> handle of a JSON object`, or 0 when headers are not enabled.
+fn http_headers(mut cx: Cx) -> wasmtime::Result<i64> {
+    if !cx
+        .data()
+        .plugin
+        .http_headers_enabled
+        .load(Ordering::Relaxed)
+    {
+        return Ok(0);
+    }
+    let json = serde_json::to_vec(&cx.data().http_headers.clone().unwrap_or_default())?;
+    kernel::alloc_bytes(&mut cx, &json).map(|h| h as i64)
 }

@@ -1,6 +1,5 @@
-//! Plugins and compiled plugins, and the call protocol (ABI.md §4.1, §5.5).
+//! Plugins and the call protocol (docs/abi.md §4.1, §5.5).
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,12 +10,10 @@ use wasmtime::{Func, Store, Trap, TypedFunc, Val, WasmBacktrace};
 use wasmtime_wasi::I32Exit;
 
 use crate::error::{Error, OutOfMemory, Result};
-use crate::host_fn::Function;
 use crate::kernel::{self, Region};
-use crate::link::{self, NamedModule, Program};
+use crate::link::{self, PluginTemplate};
 use crate::log::{Level, LogCallback, PluginLogger};
-use crate::manifest::{self, Manifest, Source, Wasm};
-use crate::store::{PluginShared, Settings, StoreData};
+use crate::store::{PluginShared, StoreData};
 use crate::timer;
 
 /// How the store is rebuilt before the next call.
@@ -34,169 +31,19 @@ pub const RC_TRAP: i32 = 134;
 pub const TIMEOUT_MESSAGE: &str = "timeout";
 const REENTRANT_MESSAGE: &str = "cannot make reentrant calls into plugin";
 
-/// A compiled plugin: modules compiled and settings fixed, ready to make plugins from. Cheap
-/// to clone; plugins made from it share its compiled code and host functions.
-#[derive(Clone)]
-pub struct CompiledPlugin {
-    program: Arc<Program>,
-}
-
-impl std::fmt::Debug for CompiledPlugin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompiledPlugin")
-            .field("modules", &self.program.modules.len())
-            .finish()
-    }
-}
-
-/// Builds a [`CompiledPlugin`] or a [`Plugin`] from wasm, WAT or a manifest.
-#[derive(Debug, Clone)]
-pub struct PluginBuilder<'a> {
-    source: BuilderSource<'a>,
-    functions: Vec<Function>,
-    with_wasi: bool,
-    fuel: Option<u64>,
-}
-
-#[derive(Debug, Clone)]
-enum BuilderSource<'a> {
-    Bytes(Cow<'a, [u8]>),
-    Manifest(Manifest),
-}
-
-impl PluginBuilder<'static> {
-    /// From input bytes, classified as the C constructors do: wasm, WAT, or a TOML or JSON
-    /// manifest.
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self::with_source(BuilderSource::Bytes(Cow::Owned(bytes.into())))
-    }
-
-    /// From a manifest.
-    pub fn from_manifest(manifest: Manifest) -> Self {
-        Self::with_source(BuilderSource::Manifest(manifest))
-    }
-}
-
-impl<'a> PluginBuilder<'a> {
-    /// Like [`PluginBuilder::new`], without copying `bytes`.
-    pub fn borrowed(bytes: &'a [u8]) -> Self {
-        Self::with_source(BuilderSource::Bytes(Cow::Borrowed(bytes)))
-    }
-
-    fn with_source(source: BuilderSource<'a>) -> Self {
-        PluginBuilder {
-            source,
-            functions: Vec::new(),
-            with_wasi: false,
-            fuel: None,
-        }
-    }
-
-    /// Enables WASI preview1.
-    pub fn with_wasi(mut self, with_wasi: bool) -> Self {
-        self.with_wasi = with_wasi;
-        self
-    }
-
-    /// Adds host functions.
-    pub fn with_functions(mut self, functions: impl IntoIterator<Item = Function>) -> Self {
-        self.functions.extend(functions);
-        self
-    }
-
-    /// Meters execution: each call may spend at most `fuel` units (about one per instruction).
-    pub fn with_fuel_limit(mut self, fuel: u64) -> Self {
-        self.fuel = Some(fuel);
-        self
-    }
-
-    /// Loads and compiles every module; links nothing yet.
-    pub fn compile(self) -> Result<CompiledPlugin> {
-        let (manifest, module) = match &self.source {
-            BuilderSource::Manifest(manifest) => (Cow::Borrowed(manifest), None),
-            BuilderSource::Bytes(bytes) => match manifest::classify(bytes)? {
-                Source::Module => (Cow::Owned(Manifest::default()), Some(bytes.as_ref())),
-                Source::Manifest(manifest) => (Cow::Owned(manifest), None),
-            },
-        };
-        CompiledPlugin::compile(
-            &manifest,
-            module,
-            &self.functions,
-            self.with_wasi,
-            self.fuel,
-        )
-    }
-
-    /// Compiles, links and returns a plugin.
-    pub fn build(self) -> Result<Plugin> {
-        self.compile()?.instantiate()
-    }
-}
-
-impl CompiledPlugin {
-    /// Compiles `module` (raw wasm or WAT with the settings of `manifest`), or else the
-    /// manifest's modules.
-    fn compile(
-        manifest: &Manifest,
-        module: Option<&[u8]>,
-        functions: &[Function],
-        with_wasi: bool,
-        fuel: Option<u64>,
-    ) -> Result<Self> {
-        let runtime = crate::engine::runtime(fuel.is_some())?;
-        let sources: Vec<(String, Cow<'_, [u8]>)> = match module {
-            Some(bytes) => vec![("main".to_owned(), Cow::Borrowed(bytes))],
-            None => {
-                if manifest.wasm.is_empty() {
-                    return Err(Error::msg("No wasm files specified in Extism manifest"));
-                }
-                let names = module_names(&manifest.wasm)?;
-                names
-                    .into_iter()
-                    .zip(&manifest.wasm)
-                    .map(|(name, wasm)| wasm.load().map(|bytes| (name, bytes)))
-                    .collect::<Result<_>>()?
-            }
-        };
-        let mut modules = Vec::with_capacity(sources.len());
-        for (name, bytes) in sources {
-            let module = runtime.compile(&bytes)?;
-            let command = module.get_export("_start").is_some();
-            modules.push(NamedModule {
-                name,
-                module,
-                command,
-            });
-        }
-        let main = modules
-            .iter()
-            .position(|m| m.name == "main")
-            .ok_or_else(|| Error::msg("no main module"))?;
-        let settings = Settings::new(manifest, with_wasi, fuel);
-        if !with_wasi && !settings.allowed_paths.is_empty() {
-            // As in the reference, paths only take effect through WASI; say so, since a host
-            // that set them likely expected them to.
-            tracing::warn!(target: "extism::plugin", "allowed_paths ignored: WASI is not enabled");
-        }
-        let program = Program::new(runtime, modules, main, settings, functions)?;
-        Ok(CompiledPlugin {
-            program: Arc::new(program),
-        })
-    }
-
-    /// Creates an independent plugin: its own store, instances, Extism memory, vars and copy
-    /// of the config. Links every module and checks every import.
-    pub fn instantiate(&self) -> Result<Plugin> {
-        let shared = Arc::new(PluginShared::new(self.program.settings.config.clone()));
-        let store = link::new_store(&self.program, &shared)?;
+impl Plugin {
+    /// A new plugin made from `template`: its own store, instances, Extism memory, vars and
+    /// copy of the config.
+    pub(crate) fn from_template(template: &Arc<PluginTemplate>) -> Result<Plugin> {
+        let shared = Arc::new(PluginShared::new(template.settings.config.clone()));
+        let store = link::new_store(template, &shared)?;
         let last = LastCall {
             error: None,
             output: output_address(&store),
         };
         tracing::debug!(target: "extism::plugin", plugin = ?shared.id_string(), "plugin created");
         Ok(Plugin {
-            program: Arc::clone(&self.program),
+            template: Arc::clone(template),
             shared,
             state: Mutex::new(CallState {
                 store,
@@ -209,8 +56,9 @@ impl CompiledPlugin {
     }
 }
 
-/// A function's name and wasm signature, as listed by [`CompiledPlugin::exports`] and
-/// [`CompiledPlugin::imports`].
+/// A function's name and wasm signature, as listed by
+/// [`CompiledPlugin::exports`](crate::CompiledPlugin::exports) and
+/// [`CompiledPlugin::imports`](crate::CompiledPlugin::imports).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FunctionSignature {
     /// The import module, for imports.
@@ -225,7 +73,7 @@ pub struct FunctionSignature {
 }
 
 impl FunctionSignature {
-    fn new(module: Option<&str>, name: &str, ty: &wasmtime::FuncType) -> Self {
+    pub(crate) fn new(module: Option<&str>, name: &str, ty: &wasmtime::FuncType) -> Self {
         FunctionSignature {
             module: module.map(str::to_owned),
             name: name.to_owned(),
@@ -235,8 +83,8 @@ impl FunctionSignature {
     }
 }
 
-fn exports(program: &Program) -> Vec<FunctionSignature> {
-    program
+pub(crate) fn exports(template: &PluginTemplate) -> Vec<FunctionSignature> {
+    template
         .main_module()
         .exports()
         .filter_map(|export| match export.ty() {
@@ -246,50 +94,6 @@ fn exports(program: &Program) -> Vec<FunctionSignature> {
             _ => None,
         })
         .collect()
-}
-
-impl CompiledPlugin {
-    /// The main module's exported functions.
-    pub fn exports(&self) -> Vec<FunctionSignature> {
-        exports(&self.program)
-    }
-
-    /// The main module's imported functions.
-    pub fn imports(&self) -> Vec<FunctionSignature> {
-        self.program
-            .main_module()
-            .imports()
-            .filter_map(|import| match import.ty() {
-                wasmtime::ExternType::Func(ty) => Some(FunctionSignature::new(
-                    Some(import.module()),
-                    import.name(),
-                    &ty,
-                )),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// Module names by the rules of ABI.md §6.1.
-fn module_names(wasm: &[Wasm]) -> Result<Vec<String>> {
-    if wasm.len() == 1 {
-        return Ok(vec!["main".to_owned()]);
-    }
-    let mut names: Vec<String> = Vec::with_capacity(wasm.len());
-    for (i, entry) in wasm.iter().enumerate() {
-        let mut name = entry.name().unwrap_or("main").to_owned();
-        if i == wasm.len() - 1 && !names.iter().any(|n| n == "main") {
-            name = "main".to_owned();
-        }
-        if names.contains(&name) || name == link::ENV {
-            return Err(Error::msg(format!(
-                "Duplicate module name found in Extism manifest: {name}"
-            )));
-        }
-        names.push(name);
-    }
-    Ok(names)
 }
 
 /// A main export, typed for the cheapest call.
@@ -303,13 +107,13 @@ enum Export {
 struct CallState {
     store: Store<StoreData>,
     exports: FxHashMap<Box<str>, Export>,
-    /// Rebuild the store before the next call: after a call of `_start` (vars emptied, ABI.md
+    /// Rebuild the store before the next call: after a call of `_start` (vars emptied, docs/abi.md
     /// §6.5), or after main failed to start (vars kept: nothing of main's ran to completion).
     rebuild: Option<Rebuild>,
 }
 
 /// The vars as the next call will see them. After a call of `_start` the next call starts with
-/// none (ABI.md §6.5); they are emptied here already, so that what the host sets in between
+/// none (docs/abi.md §6.5); they are emptied here already, so that what the host sets in between
 /// is kept, and the store rebuild keeps them.
 fn next_call_vars(state: &mut CallState) -> &mut BTreeMap<String, Vec<u8>> {
     if state.rebuild == Some(Rebuild::Fresh) {
@@ -331,7 +135,7 @@ struct LastCall {
 ///
 /// Calls on one plugin are serialised; different plugins run in parallel.
 pub struct Plugin {
-    program: Arc<Program>,
+    template: Arc<PluginTemplate>,
     shared: Arc<PluginShared>,
     state: Mutex<CallState>,
     /// The thread running a call on this plugin (see [`thread_token`]), or 0.
@@ -381,18 +185,6 @@ pub struct CallOutcome {
 }
 
 impl Plugin {
-    /// Compiles and links wasm, WAT or a manifest (see [`PluginBuilder`]).
-    pub fn new(
-        bytes: impl Into<Vec<u8>>,
-        functions: impl IntoIterator<Item = Function>,
-        with_wasi: bool,
-    ) -> Result<Self> {
-        PluginBuilder::new(bytes)
-            .with_functions(functions)
-            .with_wasi(with_wasi)
-            .build()
-    }
-
     /// Calls `name` with `input` and returns a copy of the output. Fails when the call
     /// returns non-zero or sets an error.
     pub fn call(&self, name: &str, input: impl AsRef<[u8]>) -> Result<Vec<u8>> {
@@ -442,6 +234,13 @@ impl Plugin {
         outcome
     }
 
+    /// Empties the saved output; it stays empty until the running call ends.
+    fn forget_output(&self) {
+        if let Ok(mut last) = self.last.lock() {
+            last.output = (0, 0);
+        }
+    }
+
     /// Records a call that failed before it could start; returns its rc, -1.
     pub(crate) fn record_failure(&self, message: &str) -> i32 {
         if let Ok(mut last) = self.last.lock() {
@@ -458,13 +257,17 @@ impl Plugin {
         input: &[u8],
         host_context: usize,
     ) -> CallOutcome {
-        let settings = &self.program.settings;
+        let settings = &self.template.settings;
         if let Some(rebuild) = state.rebuild {
-            match link::new_store(&self.program, &self.shared) {
+            match link::new_store(&self.template, &self.shared) {
                 Ok(mut store) => {
                     if rebuild == Rebuild::KeepVars {
                         store.data_mut().vars = std::mem::take(&mut state.store.data_mut().vars);
                     }
+                    // The saved output points into the old store's memory, which is unmapped
+                    // with it; forget it first, so that a host function of this call that
+                    // asks for the output gets none rather than reading unmapped memory.
+                    self.forget_output();
                     state.store = store;
                 }
                 Err(err) => return failure(err.message()),
@@ -484,18 +287,18 @@ impl Plugin {
             data.kernel.output = Region::default();
             data.host_error = None;
         }
-        if let Err(err) = link::main_instance(store) {
+        if let Err(err) = link::main_instance(store, &self.template) {
             // wasmtime frees an instance, even one whose start function or initialisation
             // failed, only with its store. Retrying in this store would keep one more dead
             // instance (and its memory) per call, so the next call starts from a new store.
             state.rebuild = Some(Rebuild::KeepVars);
-            return classify(&mut state.store, Err(err));
+            return outcome(&mut state.store, Err(err));
         }
         if let Err(err) = kernel::begin_call(&mut *store, input) {
-            return classify(store, Err(err));
+            return outcome(store, Err(err));
         }
         let store = &mut state.store;
-        let export = match lookup_export(&mut state.exports, store, name) {
+        let export = match lookup_export(&mut state.exports, store, &self.template, name) {
             Ok(export) => export,
             Err(err) => return failure(err.message()),
         };
@@ -520,7 +323,7 @@ impl Plugin {
         data.deadline = None;
         data.host_context = 0;
         state.rebuild = (name == "_start").then_some(Rebuild::Fresh);
-        classify(&mut state.store, result)
+        outcome(&mut state.store, result)
     }
 
     /// The output of the last call (a copy).
@@ -533,8 +336,11 @@ impl Plugin {
         if len == 0 {
             return Vec::new();
         }
-        // SAFETY: `output_raw` gives `len` bytes inside this plugin's Extism memory, which
-        // only grows and is not rewritten while the call lock is held.
+        // SAFETY: `output_raw` gives `len` bytes inside the Extism memory of this plugin's
+        // current store: the saved output is emptied before a store is replaced (`run`), and
+        // that memory never moves while the store lives (`memory_may_move(false)`, engine.rs).
+        // The call lock is held (by us, or by this thread's own paused call), so nothing
+        // writes the bytes while they are copied.
         unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()
     }
 
@@ -559,7 +365,7 @@ impl Plugin {
 
     /// Whether main exports `name` as `() -> ()` or `() -> i32`.
     pub fn function_exists(&self, name: &str) -> bool {
-        let Some(wasmtime::ExternType::Func(ty)) = self.program.main_module().get_export(name)
+        let Some(wasmtime::ExternType::Func(ty)) = self.template.main_module().get_export(name)
         else {
             return false;
         };
@@ -624,16 +430,12 @@ impl Plugin {
     /// `callback`, besides the process-wide sink; `None` removes the callback. While set, the
     /// plugin's `get_log_level` reports the lower of `min_level` and the process-wide level.
     pub fn set_log_callback(&self, callback: Option<(Level, LogCallback)>) -> Result<()> {
-        let mut logger = self
-            .shared
-            .logger
-            .write()
-            .map_err(|_| Error::msg("logger lock poisoned"))?;
-        *logger = callback.map(|(min_level, callback)| PluginLogger {
-            min_level,
-            callback,
-        });
-        Ok(())
+        self.shared
+            .log
+            .set_logger(callback.map(|(min_level, callback)| PluginLogger {
+                min_level,
+                callback,
+            }))
     }
 
     /// The value of var `key`, if set. Fails while a call runs on this plugin.
@@ -646,7 +448,7 @@ impl Plugin {
     /// while a call runs on this plugin, when vars are disabled, or when the store is full.
     pub fn var_set(&self, key: &str, value: &[u8]) -> Result<()> {
         let mut state = self.lock_between_calls()?;
-        let limit = self.program.settings.max_var_bytes;
+        let limit = self.template.settings.max_var_bytes;
         crate::vars::insert(
             next_call_vars(&mut state),
             limit,
@@ -674,7 +476,7 @@ impl Plugin {
     /// The main module's exported functions as a JSON array of
     /// `{"name": …, "params": […], "results": […]}` with wasm type names.
     pub fn exports_json(&self) -> String {
-        serde_json::to_string(&exports(&self.program)).unwrap_or_else(|_| "[]".to_owned())
+        serde_json::to_string(&exports(&self.template)).unwrap_or_else(|_| "[]".to_owned())
     }
 
     /// Makes `http_headers` return the last response's headers.
@@ -703,6 +505,7 @@ fn type_name(ty: &wasmtime::ValType) -> &'static str {
 fn lookup_export<'a>(
     exports: &'a mut FxHashMap<Box<str>, Export>,
     store: &mut Store<StoreData>,
+    template: &Arc<PluginTemplate>,
     name: &str,
 ) -> Result<&'a Export> {
     // Two lookups: returning the first one's borrow from inside the `if` would keep `exports`
@@ -710,7 +513,7 @@ fn lookup_export<'a>(
     if exports.contains_key(name) {
         return Ok(&exports[name]);
     }
-    let main = link::main_instance(store)?;
+    let main = link::main_instance(store, template)?;
     let Some(func) = main.get_func(&mut *store, name) else {
         return Err(Error::msg(format!("Function not found: {name}")));
     };
@@ -762,8 +565,8 @@ fn failure(message: &str) -> CallOutcome {
     }
 }
 
-/// Return code and error of a finished call, in the order of ABI.md §4.1.
-fn classify(store: &mut Store<StoreData>, result: wasmtime::Result<Returned>) -> CallOutcome {
+/// Return code and error of a finished call, in the order of docs/abi.md §4.1.
+fn outcome(store: &mut Store<StoreData>, result: wasmtime::Result<Returned>) -> CallOutcome {
     let trap = result
         .as_ref()
         .err()
@@ -846,10 +649,9 @@ pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     format!("panic: {detail}")
 }
 
-/// Plugins, compiled plugins and cancel handles are shared across threads by C callers.
+/// Plugins and cancel handles are shared across threads by C callers.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Plugin>();
-    assert_send_sync::<CompiledPlugin>();
     assert_send_sync::<CancelHandle>();
 };

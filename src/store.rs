@@ -10,9 +10,8 @@ use wasmtime::{Instance, ResourceLimiter};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::error::OutOfMemory;
-use crate::kernel::Kernel;
-use crate::link::Program;
-use crate::log::PluginLogger;
+use crate::kernel::{HasKernel, Kernel};
+use crate::log::PluginLog;
 use crate::manifest::Manifest;
 
 /// Settings fixed when a plugin is compiled.
@@ -101,7 +100,7 @@ pub(crate) struct PluginShared {
     pub(crate) config: RwLock<BTreeMap<String, String>>,
     pub(crate) run_state: RunState,
     pub(crate) http_headers_enabled: AtomicBool,
-    pub(crate) logger: RwLock<Option<PluginLogger>>,
+    pub(crate) log: PluginLog,
 }
 
 impl std::fmt::Debug for PluginShared {
@@ -114,12 +113,13 @@ impl std::fmt::Debug for PluginShared {
 
 impl PluginShared {
     pub(crate) fn new(config: BTreeMap<String, String>) -> Self {
+        let id = uuid::Uuid::new_v4();
         PluginShared {
-            id: *uuid::Uuid::new_v4().as_bytes(),
+            id: *id.as_bytes(),
             config: RwLock::new(config),
             run_state: RunState::new(),
             http_headers_enabled: AtomicBool::new(false),
-            logger: RwLock::new(None),
+            log: PluginLog::new(id.to_string()),
         }
     }
 
@@ -128,8 +128,8 @@ impl PluginShared {
     }
 
     /// The plugin id as a hyphenated UUID.
-    pub(crate) fn id_string(&self) -> String {
-        uuid::Uuid::from_bytes(self.id).to_string()
+    pub(crate) fn id_string(&self) -> &str {
+        self.log.id()
     }
 }
 
@@ -196,9 +196,8 @@ pub(crate) struct StoreData {
     pub(crate) kernel: Kernel,
     pub(crate) plugin: Arc<PluginShared>,
     pub(crate) settings: Arc<Settings>,
-    pub(crate) program: Arc<Program>,
     pub(crate) kernel_instance: Option<Instance>,
-    /// Instances of the program's modules, by module index; commands are never kept.
+    /// Instances of the compiled plugin's modules, by module index; commands are never kept.
     pub(crate) instances: Vec<Option<Instance>>,
     pub(crate) vars: BTreeMap<String, Vec<u8>>,
     pub(crate) wasi: Option<WasiP1Ctx>,
@@ -209,23 +208,21 @@ pub(crate) struct StoreData {
     pub(crate) host_error: Option<String>,
     pub(crate) http_status: i32,
     pub(crate) http_headers: Option<BTreeMap<String, String>>,
-    /// The [`crate::timer::now_ms`] reading at which the running call times out.
+    /// The monotonic clock reading, in milliseconds, at which the running call times out.
     pub(crate) deadline: Option<u64>,
 }
 
 impl StoreData {
     pub(crate) fn new(
         plugin: Arc<PluginShared>,
-        program: Arc<Program>,
+        settings: Arc<Settings>,
         wasi: Option<WasiP1Ctx>,
     ) -> Self {
-        let settings = Arc::clone(&program.settings);
         StoreData {
             kernel: Kernel::default(),
             budget: MemoryBudget::new(settings.max_pages),
             plugin,
             settings,
-            program,
             kernel_instance: None,
             instances: Vec::new(),
             vars: BTreeMap::new(),
@@ -242,5 +239,15 @@ impl StoreData {
     pub(crate) fn wasi(&mut self) -> &mut WasiP1Ctx {
         self.wasi
             .get_or_insert_with(|| wasmtime_wasi::WasiCtxBuilder::new().build_p1())
+    }
+}
+
+impl HasKernel for StoreData {
+    fn kernel(&self) -> &Kernel {
+        &self.kernel
+    }
+
+    fn kernel_mut(&mut self) -> &mut Kernel {
+        &mut self.kernel
     }
 }

@@ -1,4 +1,4 @@
-//! Timeouts and cancellation (ABI.md §8.1).
+//! Timeouts and cancellation (docs/abi.md §8.1).
 //!
 //! Every engine uses epoch interruption. One ticker thread advances the epoch every
 //! millisecond while some call has a deadline or a pending cancel request, and for a short
@@ -14,11 +14,11 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 use std::thread::Thread;
 use std::time::Duration;
 
-use wasmtime::{StoreContextMut, UpdateDeadline};
+use wasmtime::{Engine, StoreContextMut, UpdateDeadline};
 
 use crate::store::StoreData;
 
@@ -38,6 +38,8 @@ static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
 /// thread, maybe before the arm: the count can pass below zero (wrapping), which still reads as
 /// armed.
 static CANCELS: AtomicUsize = AtomicUsize::new(0);
+/// The engines whose epoch the ticker advances.
+static ENGINES: RwLock<Vec<Engine>> = RwLock::new(Vec::new());
 static TICKER: OnceLock<Option<Thread>> = OnceLock::new();
 /// The ticker is parked (or about to park) and must be unparked by the next arm ([`wake`]).
 static PARKED: AtomicBool = AtomicBool::new(false);
@@ -115,9 +117,19 @@ fn tick() {
             idle = 0;
         }
         std::thread::sleep(TICK);
-        for runtime in crate::engine::runtimes() {
-            runtime.engine.increment_epoch();
+        if let Ok(engines) = ENGINES.read() {
+            for engine in engines.iter() {
+                engine.increment_epoch();
+            }
         }
+    }
+}
+
+/// Makes the ticker advance `engine`'s epoch, so calls in its stores can time out and be
+/// cancelled. Each engine registers once, when it is created.
+pub(crate) fn register(engine: &Engine) {
+    if let Ok(mut engines) = ENGINES.write() {
+        engines.push(engine.clone());
     }
 }
 

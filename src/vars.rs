@@ -1,4 +1,4 @@
-//! The var store and its `max_var_bytes` accounting (ABI.md §7.3).
+//! The var store and its `max_var_bytes` accounting (docs/abi.md §7.3).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The WASI preview1 context of a plugin (ABI.md §8.3): no args, no environment, no stdio
+//! The WASI preview1 context of a plugin (docs/abi.md §8.3): no args, no environment, no stdio
 //! unless `EXTISM_ENABLE_WASI_OUTPUT` is set, and `allowed_paths` as preopened directories.
 
 use wasmtime_wasi::p1::WasiP1Ctx;

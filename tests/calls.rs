@@ -1,4 +1,4 @@
-//! Calls, return codes and errors (ABI.md §4.1), plugin state, and how constructor input is
+//! Calls, return codes and errors (docs/abi.md §4.1), plugin state, and how constructor input is
 //! classified, loaded and linked (§6, §7).
 
 #![allow(

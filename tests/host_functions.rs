@@ -1,4 +1,4 @@
-//! Host functions through the Rust API (ABI.md §3.3, §3.13, D2, D3, D6).
+//! Host functions through the Rust API (docs/abi.md §3.3, §3.13, D2, D3, D6).
 
 #![allow(
     clippy::unwrap_used,
@@ -623,4 +623,32 @@ fn host_function_may_call_another_plugin() {
     let plugin = Plugin::new(plugin_bytes("host_fn_hello.wasm"), [f], false).unwrap();
     assert_output(&plugin, "call_hello", b"", b"hello");
     assert_output(&plugin, "call_hello", b"", b"hello");
+}
+
+/// A host function reads its own plugin's output during the call after `_start`, whose store
+/// rebuild unmapped the memory that held the 64 KiB output `_start` left.
+#[test]
+fn output_read_from_a_host_function_after_a_store_rebuild_is_empty() {
+    let slot: Arc<OnceLock<Weak<Plugin>>> = Arc::new(OnceLock::new());
+    let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let (slot2, seen2) = (Arc::clone(&slot), Arc::clone(&seen));
+    let f = Function::new("read_output", [], [], move |_, _, _| {
+        let plugin = slot2
+            .get()
+            .and_then(Weak::upgrade)
+            .ok_or_else(|| Error::msg("plugin not installed"))?;
+        seen2.lock().unwrap().push(plugin.output().len());
+        Ok(())
+    });
+    let plugin =
+        Arc::new(Plugin::new(plugin_bytes("output_after_start.wasm"), [f], false).unwrap());
+    slot.set(Arc::downgrade(&plugin)).unwrap();
+
+    let start = call(&plugin, "_start", b"");
+    assert_eq!((start.rc, start.error.as_deref()), (0, None));
+    assert_eq!(start.output.len(), 65536);
+    let probe = call(&plugin, "probe", b"");
+    assert_eq!((probe.rc, probe.error.as_deref()), (0, None));
+    assert_eq!(*seen.lock().unwrap(), [0]);
+    assert!(probe.output.is_empty());
 }

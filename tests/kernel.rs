@@ -1,4 +1,4 @@
-//! kernel.wasm: self-checking scenarios of the Extism memory functions (ABI.md §5.2, §5.4).
+//! kernel.wasm: self-checking scenarios of the Extism memory functions (docs/abi.md §5.2, §5.4).
 //! Each export returns 0 when all its checks pass, otherwise the number of the first failed
 //! check, and then sets the output to "<scenario>: <check>".
 

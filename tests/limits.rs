@@ -1,4 +1,4 @@
-//! Limits: timeouts and cancellation (ABI.md §8.1, D4), fuel (§8.2), `memory.max_pages` and
+//! Limits: timeouts and cancellation (docs/abi.md §8.1, D4), fuel (§8.2), `memory.max_pages` and
 //! `memory.max_var_bytes` (§7.3).
 
 #![allow(

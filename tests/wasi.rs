@@ -1,4 +1,4 @@
-//! WASI preview1 (ABI.md §8.3), WASI exit codes (§4.1), guest-runtime initialisation (§6.4,
+//! WASI preview1 (docs/abi.md §8.3), WASI exit codes (§4.1), guest-runtime initialisation (§6.4,
 //! D5) and the store rebuild after `_start` (§6.5).
 
 #![allow(

@@ -22,7 +22,9 @@ class Error : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-inline std::string version() { return extism_version(); }
+inline std::string version() {
+    return extism_version();
+}
 
 namespace detail {
 
@@ -41,10 +43,16 @@ template <typename T, void (*Free)(T *)> class Handle {
     }
     Handle(const Handle &) = delete;
     Handle &operator=(const Handle &) = delete;
-    ~Handle() { reset(); }
+    ~Handle() {
+        reset();
+    }
 
-    T *get() const { return ptr_; }
-    explicit operator bool() const { return ptr_ != nullptr; }
+    T *get() const {
+        return ptr_;
+    }
+    explicit operator bool() const {
+        return ptr_ != nullptr;
+    }
 
   private:
     void reset() {
@@ -63,9 +71,15 @@ template <typename T, void (*Free)(T *)> class Handle {
     throw Error(message);
 }
 
-inline void free_compiled(ExtismCompiledPlugin *p) { extism_compiled_plugin_free(p); }
-inline void free_plugin(ExtismPlugin *p) { extism_plugin_free(p); }
-inline void free_function(ExtismFunction *f) { extism_function_free(f); }
+inline void free_compiled(ExtismCompiledPlugin *p) {
+    extism_compiled_plugin_free(p);
+}
+inline void free_plugin(ExtismPlugin *p) {
+    extism_plugin_free(p);
+}
+inline void free_function(ExtismFunction *f) {
+    extism_function_free(f);
+}
 
 } // namespace detail
 
@@ -79,8 +93,8 @@ class Function {
     Function(const std::string &name, Callback callback, const std::string &ns = "") {
         auto owned = std::make_unique<Callback>(std::move(callback));
         const ExtismValType ptr = EXTISM_PTR;
-        ExtismFunction *f = extism_function_new(name.c_str(), &ptr, 1, &ptr, 1, &Function::trampoline,
-                                                owned.get(), &Function::release);
+        ExtismFunction *f = extism_function_new(
+            name.c_str(), &ptr, 1, &ptr, 1, &Function::trampoline, owned.get(), &Function::release);
         if (f == nullptr) {
             throw Error("extism_function_new failed for " + name);
         }
@@ -91,14 +105,17 @@ class Function {
         }
     }
 
-    const ExtismFunction *get() const { return handle_.get(); }
+    const ExtismFunction *get() const {
+        return handle_.get();
+    }
 
   private:
     using Handle = detail::Handle<ExtismFunction, detail::free_function>;
 
     // Exceptions must not cross the C boundary: a failing callback hands back no block.
-    static void trampoline(ExtismCurrentPlugin *plugin, const ExtismVal *inputs, ExtismSize n_inputs,
-                           ExtismVal *outputs, ExtismSize n_outputs, void *data) noexcept {
+    static void trampoline(ExtismCurrentPlugin *plugin, const ExtismVal *inputs,
+                           ExtismSize n_inputs, ExtismVal *outputs, ExtismSize n_outputs,
+                           void *data) noexcept {
         try {
             std::string_view input;
             if (n_inputs > 0) {
@@ -106,7 +123,8 @@ class Function {
                 ExtismSize length = extism_current_plugin_memory_length(plugin, h);
                 if (length > 0) {
                     input = std::string_view(
-                        reinterpret_cast<const char *>(extism_current_plugin_memory(plugin) + h), length);
+                        reinterpret_cast<const char *>(extism_current_plugin_memory(plugin) + h),
+                        length);
                 }
             }
             std::string result = (*static_cast<Callback *>(data))(input);
@@ -115,7 +133,8 @@ class Function {
                 out = extism_current_plugin_memory_alloc(plugin, result.size());
                 if (out != 0) {
                     // The base may move on allocation, so it is read after alloc.
-                    std::copy(result.begin(), result.end(), extism_current_plugin_memory(plugin) + out);
+                    std::copy(result.begin(), result.end(),
+                              extism_current_plugin_memory(plugin) + out);
                 }
             }
             if (n_outputs > 0) {
@@ -128,13 +147,16 @@ class Function {
         }
     }
 
-    static void release(void *data) { delete static_cast<Callback *>(data); }
+    static void release(void *data) {
+        delete static_cast<Callback *>(data);
+    }
 
     Handle handle_;
 };
 
 namespace detail {
-inline std::vector<const ExtismFunction *> pointers(const std::vector<const Function *> &functions) {
+inline std::vector<const ExtismFunction *>
+pointers(const std::vector<const Function *> &functions) {
     std::vector<const ExtismFunction *> ptrs;
     ptrs.reserve(functions.size());
     for (const Function *f : functions) {
@@ -147,20 +169,23 @@ inline std::vector<const ExtismFunction *> pointers(const std::vector<const Func
 // Compiled wasm (or a manifest's modules) from which plugins are made quickly.
 class CompiledPlugin {
   public:
-    explicit CompiledPlugin(std::string_view wasm, const std::vector<const Function *> &functions = {},
+    explicit CompiledPlugin(std::string_view wasm,
+                            const std::vector<const Function *> &functions = {},
                             bool wasi = false) {
         auto ptrs = detail::pointers(functions);
         char *errmsg = nullptr;
         ExtismCompiledPlugin *p = extism_compiled_plugin_new(
-            reinterpret_cast<const uint8_t *>(wasm.data()), wasm.size(), ptrs.empty() ? nullptr : ptrs.data(),
-            ptrs.size(), wasi, &errmsg);
+            reinterpret_cast<const uint8_t *>(wasm.data()), wasm.size(),
+            ptrs.empty() ? nullptr : ptrs.data(), ptrs.size(), wasi, &errmsg);
         if (p == nullptr) {
             detail::throw_errmsg(errmsg);
         }
         handle_ = Handle(p);
     }
 
-    const ExtismCompiledPlugin *get() const { return handle_.get(); }
+    const ExtismCompiledPlugin *get() const {
+        return handle_.get();
+    }
 
   private:
     using Handle = detail::Handle<ExtismCompiledPlugin, detail::free_compiled>;
@@ -174,8 +199,9 @@ class Plugin {
                     bool wasi = false) {
         auto ptrs = detail::pointers(functions);
         char *errmsg = nullptr;
-        ExtismPlugin *p = extism_plugin_new(reinterpret_cast<const uint8_t *>(wasm.data()), wasm.size(),
-                                            ptrs.empty() ? nullptr : ptrs.data(), ptrs.size(), wasi, &errmsg);
+        ExtismPlugin *p =
+            extism_plugin_new(reinterpret_cast<const uint8_t *>(wasm.data()), wasm.size(),
+                              ptrs.empty() ? nullptr : ptrs.data(), ptrs.size(), wasi, &errmsg);
         if (p == nullptr) {
             detail::throw_errmsg(errmsg);
         }
@@ -197,8 +223,9 @@ class Plugin {
 
     // Calls the export name with input and returns a copy of its output.
     std::string call(const std::string &name, std::string_view input = {}) const {
-        int32_t rc = extism_plugin_call(handle_.get(), name.c_str(),
-                                        reinterpret_cast<const uint8_t *>(input.data()), input.size());
+        int32_t rc =
+            extism_plugin_call(handle_.get(), name.c_str(),
+                               reinterpret_cast<const uint8_t *>(input.data()), input.size());
         if (const char *error = extism_plugin_error(handle_.get())) {
             throw Error(error);
         }
@@ -206,7 +233,8 @@ class Plugin {
             throw Error("plugin call failed with code " + std::to_string(rc));
         }
         const uint8_t *out = extism_plugin_output_data(handle_.get());
-        return std::string(reinterpret_cast<const char *>(out), extism_plugin_output_length(handle_.get()));
+        return std::string(reinterpret_cast<const char *>(out),
+                           extism_plugin_output_length(handle_.get()));
     }
 
   private:

@@ -48,7 +48,8 @@ int main(int argc, char **argv) {
         // once they have been moved out of this scope.
         std::vector<extism::Plugin> counters;
         {
-            const std::string manifest = "{\"wasm\": [{\"path\": \"" + plugins + "/count_vowels.wasm\"}]}";
+            const std::string manifest =
+                "{\"wasm\": [{\"path\": \"" + plugins + "/count_vowels.wasm\"}]}";
             extism::CompiledPlugin compiled(manifest);
             counters.emplace_back(compiled);
             extism::Plugin second(compiled);

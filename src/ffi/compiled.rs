@@ -5,8 +5,8 @@ use std::ffi::c_char;
 use super::function::ExtismFunction;
 use super::plugin::{builder, into_handle, ExtismPlugin, COMPILE_PREFIX, CREATE_PREFIX};
 use super::{ffi_boundary, free_box, set_errmsg, ExtismSize};
+use crate::compile::CompiledPlugin;
 use crate::error::Error;
-use crate::plugin::CompiledPlugin;
 
 /// A compiled plugin. Created by `extism_compiled_plugin_new*`, freed by
 /// `extism_compiled_plugin_free`.
@@ -14,7 +14,11 @@ pub struct ExtismCompiledPlugin {
     compiled: CompiledPlugin,
 }
 
-fn compile(
+/// The body of both `extism_compiled_plugin_new*`.
+///
+/// # Safety
+/// As for `extism_compiled_plugin_new`.
+unsafe fn compile(
     wasm: *const u8,
     wasm_size: ExtismSize,
     functions: *const *const ExtismFunction,
@@ -23,18 +27,21 @@ fn compile(
     fuel_limit: Option<u64>,
     errmsg: *mut *mut c_char,
 ) -> *mut ExtismCompiledPlugin {
-    let compiled = builder(
-        wasm,
-        wasm_size,
-        functions,
-        n_functions,
-        with_wasi,
-        fuel_limit,
-    )
-    .and_then(|b| b.compile().map_err(|e| e.prefixed(COMPILE_PREFIX)));
-    into_handle(compiled, errmsg, |compiled| {
-        Box::into_raw(Box::new(ExtismCompiledPlugin { compiled }))
-    })
+    // SAFETY: the arguments are as `builder` requires (this function's contract).
+    let builder = unsafe {
+        builder(
+            wasm,
+            wasm_size,
+            functions,
+            n_functions,
+            with_wasi,
+            fuel_limit,
+        )
+    };
+    let compiled = builder.and_then(|b| b.compile().map_err(|e| e.prefixed(COMPILE_PREFIX)));
+    let wrap = |compiled| Box::into_raw(Box::new(ExtismCompiledPlugin { compiled }));
+    // SAFETY: `errmsg` is NULL or writable (this function's contract).
+    unsafe { into_handle(compiled, errmsg, wrap) }
 }
 
 /// Classifies and parses `wasm` (wasm, WAT, or a TOML/JSON manifest; copied), loads and
@@ -58,7 +65,8 @@ pub unsafe extern "C" fn extism_compiled_plugin_new(
     errmsg: *mut *mut c_char,
 ) -> *mut ExtismCompiledPlugin {
     ffi_boundary! {
-        compile(wasm, wasm_size, functions, n_functions, with_wasi, None, errmsg)
+        // SAFETY: the arguments are as this function's `# Safety` section requires.
+        unsafe { compile(wasm, wasm_size, functions, n_functions, with_wasi, None, errmsg) }
     }
 }
 
@@ -78,7 +86,9 @@ pub unsafe extern "C" fn extism_compiled_plugin_new_with_fuel_limit(
     errmsg: *mut *mut c_char,
 ) -> *mut ExtismCompiledPlugin {
     ffi_boundary! {
-        compile(wasm, wasm_size, functions, n_functions, with_wasi, Some(fuel_limit), errmsg)
+        let fuel = Some(fuel_limit);
+        // SAFETY: the arguments are as this function's `# Safety` section requires.
+        unsafe { compile(wasm, wasm_size, functions, n_functions, with_wasi, fuel, errmsg) }
     }
 }
 
@@ -110,10 +120,13 @@ pub unsafe extern "C" fn extism_plugin_new_from_compiled(
     ffi_boundary! {
         // SAFETY: NULL or a live compiled plugin, per the contract.
         let Some(compiled) = (unsafe { compiled.as_ref() }) else {
-            set_errmsg(errmsg, &Error::msg("Cannot pass null pointer").prefixed(CREATE_PREFIX));
+            let err = Error::msg("Cannot pass null pointer").prefixed(CREATE_PREFIX);
+            // SAFETY: NULL or writable, per the contract.
+            unsafe { set_errmsg(errmsg, &err) };
             return std::ptr::null_mut();
         };
         let plugin = compiled.compiled.instantiate().map_err(|e| e.prefixed(CREATE_PREFIX));
-        into_handle(plugin, errmsg, ExtismPlugin::boxed)
+        // SAFETY: NULL or writable, per the contract.
+        unsafe { into_handle(plugin, errmsg, ExtismPlugin::boxed) }
     }
 }

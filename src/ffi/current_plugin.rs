@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::{ffi_boundary, ExtismMemoryHandle, ExtismSize};
+use super::{c_str_lossy, ffi_boundary, ExtismMemoryHandle, ExtismSize};
 use crate::host_fn::CurrentPlugin;
 
 /// The plugin a host function is running in. Valid only during the callback; never freed by
@@ -108,11 +108,10 @@ pub unsafe extern "C" fn extism_current_plugin_set_error(
 ) {
     ffi_boundary! {
         let current = try_current!(plugin);
-        if message.is_null() {
+        // SAFETY: NULL or NUL-terminated, per the contract.
+        let Some(message) = (unsafe { c_str_lossy(message) }) else {
             return;
-        }
-        // SAFETY: non-NULL and NUL-terminated per the contract.
-        let message = unsafe { std::ffi::CStr::from_ptr(message) }.to_string_lossy();
+        };
         current.set_error(message.into_owned());
     }
 }
@@ -133,11 +132,10 @@ pub unsafe extern "C" fn extism_current_plugin_log(
     ffi_boundary! {
         let current = try_current!(plugin);
         let Some(level) = crate::log::Level::from_number(level) else { return };
-        if message.is_null() {
+        // SAFETY: NULL or NUL-terminated, per the contract.
+        let Some(message) = (unsafe { c_str_lossy(message) }) else {
             return;
-        }
-        // SAFETY: non-NULL and NUL-terminated per the contract.
-        let message = unsafe { std::ffi::CStr::from_ptr(message) }.to_string_lossy();
+        };
         current.log(level, &message);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use wasmtime::Val;
 
 use super::current_plugin::ExtismCurrentPlugin;
-use super::{ffi_boundary, free_box, try_ref, try_str, ExtismSize};
+use super::{c_str_lossy, ffi_boundary, free_box, try_ref, try_str, ExtismSize, UserData};
 use crate::error::{Error, Result};
 use crate::host_fn::{CurrentPlugin, Function, ValType};
 
@@ -74,46 +74,26 @@ pub type ExtismFunctionType = Option<
     ),
 >;
 
-/// Destructor of a function's user data.
-type FreeUserData = Option<unsafe extern "C" fn(_: *mut c_void)>;
-
 /// A host function. Created by `extism_function_new`, always freed by `extism_function_free`;
 /// registering it with a plugin moves its contents out and leaves the wrapper empty.
 pub struct ExtismFunction {
     function: Mutex<Option<Function>>,
 }
 
-/// The caller's user data and its destructor, run exactly once when the last holder goes.
-struct UserData {
-    data: *mut c_void,
-    free: FreeUserData,
-}
-
-// SAFETY: the pointer is only handed back to the caller's callbacks and destructor; the C
-// contract makes the caller responsible for sharing it across threads.
-unsafe impl Send for UserData {}
-// SAFETY: as above; this library never dereferences it.
-unsafe impl Sync for UserData {}
-
-impl Drop for UserData {
-    fn drop(&mut self) {
-        if let (Some(free), false) = (self.free, self.data.is_null()) {
-            // SAFETY: the caller supplied `free` for exactly this pointer; Drop runs once.
-            unsafe { free(self.data) };
-        }
-    }
-}
-
 /// Reads `n` value types from C memory as integers, refusing anything but I32..F64.
-fn read_types(types: *const ExtismValType, n: ExtismSize) -> Option<Vec<ValType>> {
+///
+/// # Safety
+/// `types` is NULL (read as no types) or points to `n` readable `ExtismValType` slots.
+unsafe fn read_types(types: *const ExtismValType, n: ExtismSize) -> Option<Vec<ValType>> {
     if types.is_null() {
         return Some(Vec::new());
     }
     let n = usize::try_from(n).ok()?;
     (0..n)
         .map(|i| {
-            // SAFETY: a non-NULL type array holds `n` entries, read as plain ints so that an
-            // out-of-range value is rejected rather than becoming an invalid enum.
+            // SAFETY: a non-NULL type array holds `n` entries (this function's contract),
+            // read as plain ints so that an out-of-range value is rejected rather than
+            // becoming an invalid enum.
             let raw = unsafe { types.cast::<c_int>().add(i).read() };
             val_type(raw)
         })
@@ -161,9 +141,12 @@ fn to_extism(val: &Val) -> Result<ExtismVal> {
 }
 
 /// Reads an output the callback filled in; its `t` must still be the declared type.
-fn from_extism(out: *const ExtismVal, declared: ValType) -> Result<Val> {
-    // SAFETY: `out` points into the outputs array built by `call_c`, still alive; `t` is read
-    // as an int because the callback may have stored any value there.
+///
+/// # Safety
+/// `out` points to a readable, initialised `ExtismVal`.
+unsafe fn from_extism(out: *const ExtismVal, declared: ValType) -> Result<Val> {
+    // SAFETY: `out` is readable and initialised (this function's contract); `t` is read as an
+    // int because the callback may have stored any value there.
     let (raw, v) = unsafe { (out.cast::<c_int>().read(), (*out).v) };
     if val_type(raw) != Some(declared) {
         return Err(Error::msg(format!(
@@ -203,7 +186,7 @@ fn value_slots<'a>(
     }
 }
 
-/// Runs a C callback with the calling convention of ABI.md §3.3.
+/// Runs a C callback with the calling convention of docs/abi.md §3.3.
 fn call_c(
     func: unsafe extern "C" fn(
         *mut ExtismCurrentPlugin,
@@ -251,12 +234,12 @@ fn call_c(
             inputs.len() as ExtismSize,
             outputs_ptr,
             outputs.len() as ExtismSize,
-            user_data.data,
+            user_data.get(),
         )
     };
     for (i, (slot, &ty)) in results.iter_mut().zip(results_types).enumerate() {
-        // SAFETY: i < outputs.len().
-        *slot = from_extism(unsafe { outputs.as_ptr().add(i) }, ty)?;
+        // SAFETY: i < outputs.len(), and every output slot was initialised before the call.
+        *slot = unsafe { from_extism(outputs.as_ptr().add(i), ty) }?;
     }
     Ok(())
 }
@@ -287,11 +270,13 @@ pub unsafe extern "C" fn extism_function_new(
     ffi_boundary! {
         let name = try_str!(name);
         let Some(func) = func else { return std::ptr::null_mut() };
-        let (Some(params), Some(results)) = (read_types(inputs, n_inputs), read_types(outputs, n_outputs)) else {
+        // SAFETY: each array is NULL or holds its count of entries, per the contract.
+        let types = unsafe { (read_types(inputs, n_inputs), read_types(outputs, n_outputs)) };
+        let (Some(params), Some(results)) = types else {
             return std::ptr::null_mut();
         };
         // Taken only once the function will be created: on failure the caller keeps it.
-        let user_data = UserData { data: user_data, free: free_user_data };
+        let user_data = UserData::new(user_data, free_user_data);
         let result_types = results.clone();
         let function = Function::new(name, params, results, move |current, params, results| {
             call_c(func, &user_data, &result_types, current, params, results)
@@ -325,11 +310,10 @@ pub unsafe extern "C" fn extism_function_set_namespace(
 ) {
     ffi_boundary! {
         let function = try_ref!(ptr);
-        if namespace_.is_null() {
+        // SAFETY: NULL or NUL-terminated, per the contract.
+        let Some(namespace) = (unsafe { c_str_lossy(namespace_) }) else {
             return;
-        }
-        // SAFETY: non-NULL and NUL-terminated per the contract.
-        let namespace = unsafe { std::ffi::CStr::from_ptr(namespace_) }.to_string_lossy();
+        };
         if let Ok(mut slot) = function.function.lock() {
             match slot.as_mut() {
                 Some(function) => function.set_namespace(namespace.as_ref()),
@@ -339,9 +323,13 @@ pub unsafe extern "C" fn extism_function_set_namespace(
     }
 }
 
-/// Moves the functions out of a constructor's function array (ABI.md §3.5). A NULL array
+/// Moves the functions out of a constructor's function array (docs/abi.md §3.5). A NULL array
 /// means none. Errors carry no prefix.
-pub(crate) fn take_functions(
+///
+/// # Safety
+/// `functions` is NULL (no functions) or points to `n_functions` readable pointers, each NULL
+/// or a live `ExtismFunction`.
+pub(crate) unsafe fn take_functions(
     functions: *const *const ExtismFunction,
     n_functions: ExtismSize,
 ) -> Result<Vec<Function>> {
@@ -351,9 +339,9 @@ pub(crate) fn take_functions(
     let n = usize::try_from(n_functions).map_err(|_| Error::msg("too many functions"))?;
     let mut taken = Vec::with_capacity(n.min(1024));
     for i in 0..n {
-        // SAFETY: a non-NULL array holds `n_functions` pointers.
+        // SAFETY: a non-NULL array holds `n_functions` pointers (this function's contract).
         let ptr = unsafe { functions.add(i).read() };
-        // SAFETY: each element is NULL or a live `ExtismFunction`.
+        // SAFETY: each element is NULL or a live `ExtismFunction` (this function's contract).
         let Some(wrapper) = (unsafe { ptr.as_ref() }) else {
             return Err(Error::msg("Cannot pass null pointer"));
         };

@@ -12,8 +12,12 @@ pub type ExtismLogDrainFunctionType =
     Option<unsafe extern "C" fn(data: *const c_char, size: ExtismSize)>;
 
 /// Reads an optional string argument: NULL gives `default`, invalid UTF-8 gives `None`.
-fn optional_str(ptr: *const c_char, default: &str) -> Option<&str> {
-    match c_str(ptr) {
+///
+/// # Safety
+/// `ptr` is NULL or a NUL-terminated string that lives as long as `default`.
+unsafe fn optional_str(ptr: *const c_char, default: &str) -> Option<&str> {
+    // SAFETY: NULL or NUL-terminated and as long-lived as `default` (this function's contract).
+    match unsafe { c_str(ptr) } {
         None => Some(default),
         Some(Ok(text)) => Some(text),
         Some(Err(_)) => None,
@@ -37,7 +41,9 @@ pub unsafe extern "C" fn extism_log_file(
     log_level: *const c_char,
 ) -> bool {
     ffi_boundary! {
-        let (Some(filename), Some(level)) = (optional_str(filename, "stderr"), optional_str(log_level, "error")) else {
+        // SAFETY: each is NULL or NUL-terminated, per the contract.
+        let args = unsafe { (optional_str(filename, "stderr"), optional_str(log_level, "error")) };
+        let (Some(filename), Some(level)) = args else {
             return false;
         };
         let sink = match filename {
@@ -58,7 +64,8 @@ pub unsafe extern "C" fn extism_log_file(
 #[no_mangle]
 pub unsafe extern "C" fn extism_log_custom(log_level: *const c_char) -> bool {
     ffi_boundary! {
-        let Some(level) = optional_str(log_level, "error") else {
+        // SAFETY: NULL or NUL-terminated, per the contract.
+        let Some(level) = (unsafe { optional_str(log_level, "error") }) else {
             return false;
         };
         install(LogSink::Buffer, Some(level)).is_ok()

@@ -4,7 +4,8 @@
 //! Every exported body runs inside `ffi_boundary!`; a panic or a NULL argument yields the
 //! return type's `Fallback`: NULL, `false`, `-1`, `0` or nothing.
 
-use std::ffi::{c_char, CStr, CString};
+use std::borrow::Cow;
+use std::ffi::{c_char, c_void, CStr, CString};
 use std::sync::Mutex;
 
 use crate::error::Error;
@@ -90,7 +91,9 @@ pub(crate) use try_ref;
 /// text is not UTF-8.
 macro_rules! try_str {
     ($ptr:expr) => {{
-        match $crate::ffi::c_str($ptr) {
+        // SAFETY: callers pass NULL or a NUL-terminated string that lives for the call, as
+        // each function's `# Safety` section requires.
+        match unsafe { $crate::ffi::c_str($ptr) } {
             Some(Ok(text)) => text,
             _ => return $crate::ffi::Fallback::fallback(),
         }
@@ -110,18 +113,37 @@ pub(crate) unsafe fn free_box<T>(ptr: *mut T) {
 }
 
 /// A C string as UTF-8: `None` for NULL, `Some(Err)` for invalid UTF-8.
-pub(crate) fn c_str<'a>(ptr: *const c_char) -> Option<Result<&'a str, Error>> {
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that stays valid and unchanged for `'a`.
+pub(crate) unsafe fn c_str<'a>(ptr: *const c_char) -> Option<Result<&'a str, Error>> {
     if ptr.is_null() {
         return None;
     }
-    // SAFETY: a non-NULL string argument must be NUL-terminated and live for the call.
+    // SAFETY: non-NULL, so NUL-terminated and valid for `'a` per this function's contract.
     let text = unsafe { CStr::from_ptr(ptr) };
     Some(text.to_str().map_err(|e| Error::msg(e.to_string())))
 }
 
+/// A C string converted lossily to UTF-8 (invalid sequences become U+FFFD); `None` for NULL.
+///
+/// # Safety
+/// As for [`c_str`].
+pub(crate) unsafe fn c_str_lossy<'a>(ptr: *const c_char) -> Option<Cow<'a, str>> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL, so NUL-terminated and valid for `'a` per this function's contract.
+    Some(unsafe { CStr::from_ptr(ptr) }.to_string_lossy())
+}
+
 /// `(ptr, len)` as a slice: empty when `len` is 0 whatever `ptr` is, an error for NULL with a
 /// non-zero length or a length that does not fit in memory.
-pub(crate) fn slice<'a>(ptr: *const u8, len: ExtismSize) -> Result<&'a [u8], Error> {
+///
+/// # Safety
+/// When `len` is not 0 and `ptr` is not NULL, `len` bytes at `ptr` are readable and stay
+/// unchanged for `'a`.
+pub(crate) unsafe fn slice<'a>(ptr: *const u8, len: ExtismSize) -> Result<&'a [u8], Error> {
     let len = usize::try_from(len).map_err(|_| Error::msg("length does not fit in memory"))?;
     if len == 0 {
         return Ok(&[]);
@@ -129,7 +151,7 @@ pub(crate) fn slice<'a>(ptr: *const u8, len: ExtismSize) -> Result<&'a [u8], Err
     if ptr.is_null() {
         return Err(Error::msg("Cannot pass null pointer"));
     }
-    // SAFETY: the caller guarantees `len` readable bytes at a non-NULL `ptr` for the call.
+    // SAFETY: `len` readable bytes at a non-NULL `ptr`, per this function's contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -141,12 +163,54 @@ pub(crate) fn to_c_string(text: &str) -> CString {
 
 /// Writes `err` to the `errmsg` out-parameter when it is not NULL. The string is freed with
 /// `extism_plugin_new_error_free`.
-pub(crate) fn set_errmsg(errmsg: *mut *mut c_char, err: &Error) {
+///
+/// # Safety
+/// `errmsg` is NULL or points to a writable `char *`.
+pub(crate) unsafe fn set_errmsg(errmsg: *mut *mut c_char, err: &Error) {
     if errmsg.is_null() {
         return;
     }
-    // SAFETY: a non-NULL errmsg points to a writable `char *`.
+    // SAFETY: non-NULL, so writable per this function's contract.
     unsafe { errmsg.write(to_c_string(err.message()).into_raw()) };
+}
+
+/// A caller's `void *` user data, handed back to its callbacks, with an optional finalizer
+/// that runs exactly once, when the last holder drops it (never for NULL data).
+pub(crate) struct UserData {
+    data: *mut c_void,
+    finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
+}
+
+// SAFETY: this library never dereferences the pointer; it only hands it back to the caller's
+// callbacks and finalizer, and the C contract makes the caller responsible for using it from
+// the threads its plugins run on.
+unsafe impl Send for UserData {}
+// SAFETY: as above.
+unsafe impl Sync for UserData {}
+
+impl UserData {
+    /// `data`, to be finalized with `finalizer` (if any) when dropped.
+    pub(crate) fn new(
+        data: *mut c_void,
+        finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
+    ) -> Self {
+        UserData { data, finalizer }
+    }
+
+    /// The caller's pointer.
+    pub(crate) fn get(&self) -> *mut c_void {
+        self.data
+    }
+}
+
+impl Drop for UserData {
+    fn drop(&mut self) {
+        if let (Some(finalizer), false) = (self.finalizer, self.data.is_null()) {
+            // SAFETY: the caller supplied `finalizer` for exactly this pointer, and Drop runs
+            // once.
+            unsafe { finalizer(self.data) };
+        }
+    }
 }
 
 /// A string owned by a handle, replaced on each query, so that the pointer handed to C stays
@@ -187,22 +251,57 @@ mod tests {
 
     #[test]
     fn slices_follow_the_length() {
-        assert_eq!(slice(std::ptr::null(), 0).unwrap(), b"");
-        assert!(slice(std::ptr::null(), 3).is_err());
         let data = [1u8, 2, 3];
-        assert_eq!(slice(data.as_ptr(), 2).unwrap(), &[1, 2]);
+        // SAFETY: NULL pointers, and two of the three bytes of `data`.
+        unsafe {
+            assert_eq!(slice(std::ptr::null(), 0).unwrap(), b"");
+            assert!(slice(std::ptr::null(), 3).is_err());
+            assert_eq!(slice(data.as_ptr(), 2).unwrap(), &[1, 2]);
+        }
+    }
+
+    #[test]
+    fn lossy_strings_replace_invalid_utf8() {
+        // SAFETY: NULL, and NUL-terminated literals.
+        unsafe {
+            assert!(c_str_lossy(std::ptr::null()).is_none());
+            assert_eq!(c_str_lossy(c"a\xffb".as_ptr()).unwrap(), "a\u{fffd}b");
+            assert_eq!(c_str_lossy(c"ok".as_ptr()).unwrap(), "ok");
+        }
+    }
+
+    #[test]
+    fn user_data_is_finalized_once_and_never_for_null() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static FINALIZED: AtomicUsize = AtomicUsize::new(0);
+        unsafe extern "C" fn finalize(data: *mut c_void) {
+            FINALIZED.fetch_add(data as usize, Ordering::SeqCst);
+        }
+        let shared = std::sync::Arc::new(UserData::new(5 as *mut c_void, Some(finalize)));
+        let other = std::sync::Arc::clone(&shared);
+        drop(shared);
+        assert_eq!(FINALIZED.load(Ordering::SeqCst), 0);
+        assert_eq!(other.get() as usize, 5);
+        drop(other);
+        assert_eq!(FINALIZED.load(Ordering::SeqCst), 5);
+        drop(UserData::new(std::ptr::null_mut(), Some(finalize)));
+        drop(UserData::new(7 as *mut c_void, None));
+        assert_eq!(FINALIZED.load(Ordering::SeqCst), 5);
     }
 
     #[test]
     fn c_strings_escape_nul_and_errmsg_is_optional() {
         assert_eq!(to_c_string("a\0b").to_str().unwrap(), "a\\0b");
-        set_errmsg(std::ptr::null_mut(), &Error::msg("ignored"));
         let mut out: *mut c_char = std::ptr::null_mut();
-        set_errmsg(&mut out, &Error::msg("bad"));
-        // SAFETY: set_errmsg wrote a CString made by into_raw.
-        let back = unsafe { CString::from_raw(out) };
-        assert_eq!(back.to_str().unwrap(), "bad");
-        assert!(c_str(std::ptr::null()).is_none());
-        assert!(c_str(c"\xff".as_ptr()).unwrap().is_err());
+        // SAFETY: NULL, then a writable `char *`; set_errmsg writes a CString made by into_raw,
+        // and `c_str` gets NULL and NUL-terminated literals.
+        unsafe {
+            set_errmsg(std::ptr::null_mut(), &Error::msg("ignored"));
+            set_errmsg(&mut out, &Error::msg("bad"));
+            let back = CString::from_raw(out);
+            assert_eq!(back.to_str().unwrap(), "bad");
+            assert!(c_str(std::ptr::null()).is_none());
+            assert!(c_str(c"\xff".as_ptr()).unwrap().is_err());
+        }
     }
 }

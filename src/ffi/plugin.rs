@@ -8,11 +8,12 @@ use super::cancel::ExtismCancelHandle;
 use super::function::{take_functions, ExtismFunction};
 use super::{
     c_str, ffi_boundary, free_box, set_errmsg, slice, to_c_string, try_ref, try_str, CStringSlot,
-    ExtismSize,
+    ExtismSize, UserData,
 };
+use crate::compile::PluginBuilder;
 use crate::error::{Error, Result};
 use crate::log::Level;
-use crate::plugin::{Plugin, PluginBuilder};
+use crate::plugin::Plugin;
 
 /// Prefix of every `extism_plugin_new*` and `extism_compiled_plugin_new*` failure.
 pub(crate) const COMPILE_PREFIX: &str = "Unable to compile Extism plugin: ";
@@ -47,7 +48,11 @@ impl ExtismPlugin {
 
 /// Reads the arguments shared by the constructors. Function-array errors carry no prefix;
 /// a bad `wasm` argument gets the compile prefix.
-pub(crate) fn builder<'a>(
+///
+/// # Safety
+/// `wasm` is NULL or points to `wasm_size` bytes that stay readable and unchanged for `'a`;
+/// `functions` is as [`take_functions`] requires.
+pub(crate) unsafe fn builder<'a>(
     wasm: *const u8,
     wasm_size: ExtismSize,
     functions: *const *const ExtismFunction,
@@ -58,8 +63,10 @@ pub(crate) fn builder<'a>(
     if wasm.is_null() {
         return Err(Error::msg("Cannot pass null pointer").prefixed(COMPILE_PREFIX));
     }
-    let bytes = slice(wasm, wasm_size).map_err(|e| e.prefixed(COMPILE_PREFIX))?;
-    let functions = take_functions(functions, n_functions)?;
+    // SAFETY: `wasm_size` bytes at `wasm`, valid for `'a` (this function's contract).
+    let bytes = unsafe { slice(wasm, wasm_size) }.map_err(|e| e.prefixed(COMPILE_PREFIX))?;
+    // SAFETY: as `take_functions` requires (this function's contract).
+    let functions = unsafe { take_functions(functions, n_functions) }?;
     let builder = PluginBuilder::borrowed(bytes)
         .with_functions(functions)
         .with_wasi(with_wasi);
@@ -71,7 +78,10 @@ pub(crate) fn builder<'a>(
 
 /// A constructor's result as a handle: `wrap`ped on success; NULL with `*errmsg` set on
 /// failure.
-pub(crate) fn into_handle<T, H>(
+///
+/// # Safety
+/// `errmsg` is NULL or points to a writable `char *`.
+pub(crate) unsafe fn into_handle<T, H>(
     result: Result<T>,
     errmsg: *mut *mut c_char,
     wrap: impl FnOnce(T) -> *mut H,
@@ -79,7 +89,8 @@ pub(crate) fn into_handle<T, H>(
     match result {
         Ok(value) => wrap(value),
         Err(err) => {
-            set_errmsg(errmsg, &err);
+            // SAFETY: NULL or writable (this function's contract).
+            unsafe { set_errmsg(errmsg, &err) };
             std::ptr::null_mut()
         }
     }
@@ -111,9 +122,11 @@ pub unsafe extern "C" fn extism_plugin_new(
     errmsg: *mut *mut c_char,
 ) -> *mut ExtismPlugin {
     ffi_boundary! {
-        let plugin = builder(wasm, wasm_size, functions, n_functions, with_wasi, None)
-            .and_then(|b| b.build().map_err(|e| e.prefixed(COMPILE_PREFIX)));
-        into_handle(plugin, errmsg, ExtismPlugin::boxed)
+        // SAFETY: the arguments are as this function's `# Safety` section requires.
+        let builder = unsafe { builder(wasm, wasm_size, functions, n_functions, with_wasi, None) };
+        let plugin = builder.and_then(|b| b.build().map_err(|e| e.prefixed(COMPILE_PREFIX)));
+        // SAFETY: `errmsg` is NULL or writable, per the contract.
+        unsafe { into_handle(plugin, errmsg, ExtismPlugin::boxed) }
     }
 }
 
@@ -135,10 +148,14 @@ pub unsafe extern "C" fn extism_plugin_new_with_fuel_limit(
     errmsg: *mut *mut c_char,
 ) -> *mut ExtismPlugin {
     ffi_boundary! {
-        let plugin = builder(wasm, wasm_size, functions, n_functions, with_wasi, Some(fuel_limit))
+        let fuel = Some(fuel_limit);
+        // SAFETY: the arguments are as this function's `# Safety` section requires.
+        let builder = unsafe { builder(wasm, wasm_size, functions, n_functions, with_wasi, fuel) };
+        let plugin = builder
             .and_then(|b| b.compile().map_err(|e| e.prefixed(COMPILE_PREFIX)))
             .and_then(|c| c.instantiate().map_err(|e| e.prefixed(CREATE_PREFIX)));
-        into_handle(plugin, errmsg, ExtismPlugin::boxed)
+        // SAFETY: `errmsg` is NULL or writable, per the contract.
+        unsafe { into_handle(plugin, errmsg, ExtismPlugin::boxed) }
     }
 }
 
@@ -214,12 +231,14 @@ pub unsafe extern "C" fn extism_plugin_call_with_host_context(
 ) -> i32 {
     ffi_boundary! {
         let plugin = try_ref!(plugin);
-        let name = match c_str(func_name) {
+        // SAFETY: NULL or NUL-terminated, per the contract.
+        let name = match unsafe { c_str(func_name) } {
             Some(Ok(name)) => name,
             Some(Err(err)) => return plugin.plugin.record_failure(err.message()),
             None => return plugin.plugin.record_failure("Cannot pass null pointer as function name"),
         };
-        let input = match slice(data, data_len) {
+        // SAFETY: `data_len` readable bytes at `data` for the call, per the contract.
+        let input = match unsafe { slice(data, data_len) } {
             Ok(input) => input,
             Err(err) => return plugin.plugin.record_failure(err.message()),
         };
@@ -291,7 +310,8 @@ pub unsafe extern "C" fn extism_plugin_function_exists(
     ffi_boundary! {
         let plugin = try_ref!(plugin);
         plugin.plugin.clear_error();
-        let Some(Ok(name)) = c_str(func_name) else {
+        // SAFETY: NULL or NUL-terminated, per the contract.
+        let Some(Ok(name)) = (unsafe { c_str(func_name) }) else {
             return false;
         };
         plugin.plugin.function_exists(name)
@@ -317,7 +337,8 @@ pub unsafe extern "C" fn extism_plugin_config(
         if json.is_null() {
             return false;
         }
-        let Ok(json) = slice(json, json_size) else {
+        // SAFETY: `json_size` readable bytes at `json` for the call, per the contract.
+        let Ok(json) = (unsafe { slice(json, json_size) }) else {
             return false;
         };
         let Ok(changes) = serde_json::from_slice::<BTreeMap<String, Option<String>>>(json) else {
@@ -421,7 +442,8 @@ pub unsafe extern "C" fn extism_plugin_var_set(
     ffi_boundary! {
         let plugin = try_ref!(plugin);
         let key = try_str!(key);
-        let Ok(value) = slice(value, len) else {
+        // SAFETY: `len` readable bytes at `value` for the call, per the contract.
+        let Ok(value) = (unsafe { slice(value, len) }) else {
             return false;
         };
         plugin.plugin.var_set(key, value).is_ok()
@@ -458,20 +480,6 @@ pub type ExtismPluginLogFunction = Option<
     ),
 >;
 
-/// The caller's logger pointer, shared with the callback.
-struct LogUserData(*mut c_void);
-
-// SAFETY: only handed back to the caller's callback, which the caller makes thread-safe.
-unsafe impl Send for LogUserData {}
-// SAFETY: as above; this library never dereferences it.
-unsafe impl Sync for LogUserData {}
-
-impl LogUserData {
-    fn get(&self) -> *mut c_void {
-        self.0
-    }
-}
-
 /// Sends this plugin's own log messages (its `log_*` calls and `extism_current_plugin_log`)
 /// at or above `min_level` (0 trace … 4 error) to `callback` with `user_data`, in addition
 /// to the process-wide sink. A NULL `callback` removes it. While set, the plugin's
@@ -496,7 +504,8 @@ pub unsafe extern "C" fn extism_plugin_set_log_callback(
         let Some(min_level) = Level::from_number(min_level) else {
             return false;
         };
-        let user_data = LogUserData(user_data);
+        // No finalizer: the caller keeps ownership of its logger's data.
+        let user_data = UserData::new(user_data, None);
         let forward = move |level: Level, message: &str| {
             let text = to_c_string(message);
             let len = text.as_bytes().len() as ExtismSize;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use extism::{Error, Function, Manifest, Plugin, PluginBuilder, Wasm};
 
-/// Prefix of the C API's compile-stage errors (ABI.md §4.2).
+/// Prefix of the C API's compile-stage errors (docs/abi.md §4.2).
 pub const COMPILE_PREFIX: &str = "Unable to compile Extism plugin: ";
 /// Prefix of the C API's link-stage errors for plugins made from a compiled plugin.
 pub const CREATE_PREFIX: &str = "Unable to create Extism plugin: ";
@@ -94,7 +94,7 @@ pub fn assert_output(plugin: &Plugin, func: &str, input: impl AsRef<[u8]>, expec
 }
 
 /// Asserts that a constructor error carries exactly `cause`, either bare (the Rust API) or
-/// behind one of the C API's constructor prefixes (ABI.md §4.2).
+/// behind one of the C API's constructor prefixes (docs/abi.md §4.2).
 #[track_caller]
 pub fn assert_cause(err: &Error, cause: &str) {
     let message = err.message();

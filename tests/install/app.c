@@ -16,8 +16,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     char *errmsg = NULL;
-    ExtismPlugin *plugin = extism_plugin_new((const uint8_t *)manifest, strlen(manifest), NULL, 0,
-                                             false, &errmsg);
+    ExtismPlugin *plugin =
+        extism_plugin_new((const uint8_t *)manifest, strlen(manifest), NULL, 0, false, &errmsg);
     if (plugin == NULL) {
         fprintf(stderr, "extism_plugin_new: %s\n", errmsg);
         extism_plugin_new_error_free(errmsg);

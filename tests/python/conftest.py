@@ -2,7 +2,7 @@
 
 The suite runs the official `extism` SDK unchanged. Which C library sits behind it is decided
 by the virtual environment (see run.sh); `library` tells the few tests that assert a
-documented difference (ABI.md section 9) which side of it they are on.
+documented difference (docs/abi.md section 9) which side of it they are on.
 """
 
 import ctypes
@@ -11,7 +11,7 @@ import os
 import extism_sys
 import pytest
 
-# An additive symbol (ABI.md section 10) that only this project's library exports.
+# An additive symbol (docs/abi.md section 10) that only this project's library exports.
 _OURS_ONLY_SYMBOL = "extism_current_plugin_set_error"
 
 

@@ -74,7 +74,7 @@ def test_wat_with_leading_whitespace(library):
         with pytest.raises(extism.Error, match="Unknown manifest format"):
             extism.Plugin(wat, functions=[])
     else:
-        # ABI.md D8: this library accepts WAT after leading whitespace.
+        # docs/abi.md D8: this library accepts WAT after leading whitespace.
         with extism.Plugin(wat, functions=[]) as plugin:
             assert plugin.call("run", b"") == b""
 
@@ -199,7 +199,7 @@ def test_trap_raises(library):
         with pytest.raises(extism.Error) as trapped:
             plugin.call("unreachable", "")
         if library == "ours":
-            # ABI.md D1: the error names the trap's cause; the reference gives only a
+            # docs/abi.md D1: the error names the trap's cause; the reference gives only a
             # backtrace header, so nothing more is asserted for it.
             assert "unreachable" in str(trapped.value)
         with pytest.raises(extism.Error):
