@@ -109,7 +109,8 @@ pub(crate) struct Kernel {
     /// End of the bump area: every block lies in `[HEAP_START, top)`.
     top: u64,
     live: FxHashMap<u64, Block>,
-    /// Freed blocks as (offset, capacity), reused first-fit when memory would have to grow.
+    /// Freed blocks as (offset, capacity), reused first-fit only when memory would otherwise
+    /// have to grow.
     free_blocks: Vec<(u64, u64)>,
     pub(crate) input: Region,
     pub(crate) output: Region,
@@ -187,17 +188,54 @@ impl Kernel {
         Some(offset)
     }
 
+    /// Merges adjacent free blocks, and gives the free blocks at the end of the area back to
+    /// the bump area. Runs only when an allocation would otherwise grow the memory.
+    fn coalesce(&mut self) {
+        self.free_blocks.sort_unstable_by_key(|&(offset, _)| offset);
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(self.free_blocks.len());
+        for &(offset, capacity) in &self.free_blocks {
+            match merged.last_mut() {
+                Some((last, last_capacity)) if *last + *last_capacity == offset => {
+                    *last_capacity += capacity;
+                }
+                _ => merged.push((offset, capacity)),
+            }
+        }
+        if let Some(&(offset, capacity)) = merged.last() {
+            if offset + capacity == self.top {
+                self.top = offset;
+                merged.pop();
+            }
+        }
+        self.free_blocks = merged;
+    }
+
+    /// A block for `length` bytes (`capacity` rounded up) within `memory_size` bytes: from the
+    /// bump area while it has room, and only then from freed blocks (docs/abi.md §5.4, "reuse
+    /// only under pressure").
+    fn take(&mut self, capacity: u64, length: u64, memory_size: u64) -> Option<u64> {
+        if let Some(handle) = self.take_bump(capacity, length, memory_size) {
+            return Some(handle);
+        }
+        if let Some(handle) = self.take_free(capacity, length) {
+            return Some(handle);
+        }
+        if self.free_blocks.is_empty() {
+            return None;
+        }
+        self.coalesce();
+        self.take_bump(capacity, length, memory_size)
+            .or_else(|| self.take_free(capacity, length))
+    }
+
     /// Releases the live block at `handle`; anything else is ignored. Returns whether a block
-    /// was released.
+    /// was released. The block is not handed out again while the bump area has room, so a
+    /// guest that frees a handle the runtime already freed cannot free a newer block.
     fn release(&mut self, handle: u64) -> bool {
         let Some(block) = self.live.remove(&handle) else {
             return false;
         };
-        if handle + block.capacity == self.top {
-            self.top = handle;
-        } else {
-            self.free_blocks.push((handle, block.capacity));
-        }
+        self.free_blocks.push((handle, block.capacity));
         true
     }
 }
@@ -224,10 +262,7 @@ pub(crate) fn alloc<T: HasKernel + 'static>(
     let size = memory_size(&cx.as_context(), instance.memory);
     let mut store = cx.as_context_mut();
     let kernel = store.data_mut().kernel_mut();
-    if let Some(handle) = kernel.take_bump(capacity, n, size) {
-        return Ok(handle);
-    }
-    if let Some(handle) = kernel.take_free(capacity, n) {
+    if let Some(handle) = kernel.take(capacity, n, size) {
         return Ok(handle);
     }
     let Some(end) = kernel.top.checked_add(capacity) else {
@@ -417,4 +452,118 @@ pub(crate) fn alloc_bytes<T: HasKernel + 'static>(
     }
     write(&mut cx, handle, data);
     Ok(handle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::{Engine, GlobalType, MemoryType, Mutability, Store};
+
+    /// A store's data with nothing but a kernel.
+    struct Bare(Kernel);
+
+    impl HasKernel for Bare {
+        fn kernel(&self) -> &Kernel {
+            &self.0
+        }
+
+        fn kernel_mut(&mut self) -> &mut Kernel {
+            &mut self.0
+        }
+    }
+
+    /// A store whose kernel has a one-page memory and input globals of its own.
+    fn store() -> Store<Bare> {
+        let mut store = Store::new(&Engine::default(), Bare(Kernel::default()));
+        let memory = Memory::new(&mut store, MemoryType::new(1, None)).unwrap();
+        let global = GlobalType::new(wasmtime::ValType::I64, Mutability::Var);
+        let input_offset = Global::new(&mut store, global.clone(), Val::I64(0)).unwrap();
+        let input_length = Global::new(&mut store, global, Val::I64(0)).unwrap();
+        store.data_mut().0.attach(KernelInstance {
+            memory,
+            input_offset,
+            input_length,
+        });
+        store
+    }
+
+    #[test]
+    fn a_freed_block_is_not_reused_while_the_area_has_room() {
+        let mut store = store();
+        let key = alloc(&mut store, 8).unwrap();
+        free(&mut store, key);
+        let value = alloc(&mut store, 8).unwrap();
+        assert_ne!(value, key, "the value landed in the block just freed");
+        // A second free of the dead handle leaves the new block alone.
+        free(&mut store, key);
+        assert_eq!(store.data().0.length(value), 8);
+        assert_eq!(block(&store, value).map(<[u8]>::len), Some(8));
+    }
+
+    #[test]
+    fn freed_blocks_are_reused_once_the_area_is_full() {
+        let mut store = store();
+        for i in 0..10_000u64 {
+            let size = 1 + (i * 37) % 5000;
+            let handle = alloc(&mut store, size).unwrap();
+            assert_ne!(handle, 0, "allocation {i} of {size} bytes failed");
+            write(&mut store, handle, &[1]);
+            free(&mut store, handle);
+        }
+        assert_eq!(
+            memory_bytes(&store),
+            PAGE,
+            "memory grew under alloc/free churn"
+        );
+    }
+
+    #[test]
+    fn adjacent_free_blocks_merge_under_pressure() {
+        let mut store = store();
+        // Fill the page with 1 KiB blocks, free them all, then ask for 32 KiB: only merged
+        // neighbours can serve it without growing.
+        let mut handles = Vec::new();
+        while store.data().0.top + 1024 <= PAGE {
+            handles.push(alloc(&mut store, 1024).unwrap());
+        }
+        assert!(handles.len() > 60, "{} blocks", handles.len());
+        for handle in handles {
+            free(&mut store, handle);
+        }
+        let big = alloc(&mut store, 32 * 1024).unwrap();
+        assert_ne!(big, 0);
+        assert_eq!(memory_bytes(&store), PAGE, "memory grew instead of merging");
+    }
+
+    #[test]
+    fn input_output_and_error_records() {
+        let mut store = store();
+        begin_call(&mut store, b"hello").unwrap();
+        let input = store.data().0.input;
+        assert_eq!(bytes(&store, input), Some(&b"hello"[..]));
+        // Regions outside the allocator's area are refused.
+        output_set(&mut store.data_mut().0, PAGE - 4, 8);
+        assert_eq!(store.data().0.output, Region::default());
+        output_set(&mut store.data_mut().0, input.offset, 5);
+        assert_eq!(store.data().0.output, input);
+        error_set(&mut store.data_mut().0, input.offset);
+        assert_eq!(store.data().0.error, input.offset);
+        // Freeing the input block empties the input.
+        free(&mut store, input.offset);
+        assert_eq!(store.data().0.input, Region::default());
+        // A new call starts from an empty area.
+        begin_call(&mut store, b"").unwrap();
+        assert_eq!(store.data().0.top, HEAP_START);
+        assert_eq!(store.data().0.error, 0);
+    }
+
+    #[test]
+    fn allocation_grows_the_memory_when_nothing_fits() {
+        let mut store = store();
+        let big = alloc(&mut store, 100_000).unwrap();
+        assert_ne!(big, 0);
+        assert_eq!(memory_bytes(&store), 2 * PAGE);
+        assert_eq!(block(&store, big).map(<[u8]>::len), Some(100_000));
+        assert_eq!(alloc(&mut store, 0).unwrap(), 0);
+    }
 }

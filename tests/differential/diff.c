@@ -392,6 +392,12 @@ static const struct diff_case cases[] = {
              "run_i32", ""),
     MANIFEST("max_pages.echo_64k_in_2_pages",
              JSON_PATH("echo.wasm") ",\"memory\":{\"max_pages\":2}}", false, "echo", "small"),
+    /* a handle the runtime took, freed again by the guest (docs/abi.md 5.4) */
+    MANIFEST("reuse.config_twice", JSON_PATH("reuse.wasm") ",\"config\":{\"greeting\":\"Howdy\"}}",
+             false, "config_twice", ""),
+    SIMPLE("reuse.var_get_twice", "reuse.wasm", false, "var_get_twice", ""),
+    SIMPLE("reuse.var_set_twice", "reuse.wasm", false, "var_set_twice", ""),
+    SIMPLE("reuse.log_twice", "reuse.wasm", false, "log_twice", ""),
     /* kernel scenarios */
     KERNEL("alloc_zero", ""),
     KERNEL("alloc_length", ""),
