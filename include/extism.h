@@ -434,9 +434,10 @@ int32_t extism_plugin_call_with_host_context(ExtismPlugin *plugin, const char *f
 /**
  * The error of the last call on `plugin`, or NULL when it had none (or for NULL `plugin`).
  * If the guest set an error, this is its message; otherwise the host-side cause. Owned by
- * the plugin and valid until the next call, config, function_exists, error query, reset or
- * free on that plugin; never freed by the caller. Does not block on a running call, and may
- * be called from the plugin's own host functions.
+ * the plugin and valid until the next call, config, function_exists, reset or free on that
+ * plugin; never freed by the caller. Repeated queries in between, from any thread and through
+ * either name, return the same pointer (docs/abi.md D10). Does not block on a running call,
+ * and may be called from the plugin's own host functions.
  *
  * # Safety
  * `plugin` is NULL or a live plugin.
@@ -525,7 +526,8 @@ void extism_plugin_allow_http_response_headers(ExtismPlugin *plugin);
  * Reads var `key` of `plugin` between calls. Returns the value's bytes and stores their
  * length in `*len`; NULL when the var is unset, for NULL arguments, a non-UTF-8 key, or while
  * a call runs on the plugin. The bytes are owned by the plugin and valid until the next call,
- * var change, reset or free. After a call of `_start`, the vars read (and set) here are those
+ * var change, reset or free; asking again for an unchanged var returns the same pointer, and
+ * asking for another var leaves this one valid (docs/abi.md D10). After a call of `_start`, the vars read (and set) here are those
  * the next call starts with: none but what the host sets in between.
  *
  * # Safety

@@ -213,18 +213,24 @@ impl Drop for UserData {
     }
 }
 
-/// A string owned by a handle, replaced on each query, so that the pointer handed to C stays
-/// valid until the next query.
+/// A string owned by a handle and handed to C by queries (docs/abi.md D10): a query that finds
+/// the same text as the one before returns the same pointer, so a pointer stays valid until
+/// the text itself changes (a call, reset or free), however often and from however many threads
+/// it is asked for.
 #[derive(Debug, Default)]
 pub(crate) struct CStringSlot(Mutex<Option<CString>>);
 
 impl CStringSlot {
-    /// Stores `text` (or nothing) and returns a pointer to it (or NULL).
-    pub(crate) fn set(&self, text: Option<&str>) -> *const c_char {
+    /// A pointer to `text` (NULL for `None`): the one handed out before when the text is the
+    /// same, otherwise a new copy that replaces it.
+    pub(crate) fn get(&self, text: Option<&str>) -> *const c_char {
         let Ok(mut slot) = self.0.lock() else {
             return std::ptr::null();
         };
-        *slot = text.map(to_c_string);
+        let text = text.map(to_c_string);
+        if *slot != text {
+            *slot = text;
+        }
         slot.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
     }
 }
@@ -258,6 +264,19 @@ mod tests {
             assert!(slice(std::ptr::null(), 3).is_err());
             assert_eq!(slice(data.as_ptr(), 2).unwrap(), &[1, 2]);
         }
+    }
+
+    #[test]
+    fn a_slot_keeps_its_pointer_while_the_text_is_the_same() {
+        let slot = CStringSlot::default();
+        let first = slot.get(Some("boom"));
+        assert_eq!(slot.get(Some("boom")), first);
+        // SAFETY: the slot still holds the string `first` points to.
+        assert_eq!(unsafe { CStr::from_ptr(first) }.to_str().unwrap(), "boom");
+        let other = slot.get(Some("bang"));
+        // SAFETY: as above, for the new text.
+        assert_eq!(unsafe { CStr::from_ptr(other) }.to_str().unwrap(), "bang");
+        assert!(slot.get(None).is_null());
     }
 
     #[test]

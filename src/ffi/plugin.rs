@@ -25,8 +25,9 @@ pub struct ExtismPlugin {
     pub(crate) plugin: Plugin,
     pub(crate) cancel: ExtismCancelHandle,
     error: CStringSlot,
-    /// The value last returned by `extism_plugin_var_get`.
-    var_value: Mutex<Option<Vec<u8>>>,
+    /// The values `extism_plugin_var_get` handed out, by key; one is replaced only when its
+    /// var's value has changed (docs/abi.md D10).
+    var_values: Mutex<BTreeMap<String, Vec<u8>>>,
     /// `extism_plugin_exports`' answer, made on first use.
     exports: OnceLock<CString>,
 }
@@ -40,7 +41,7 @@ impl ExtismPlugin {
             plugin,
             cancel,
             error: CStringSlot::default(),
-            var_value: Mutex::new(None),
+            var_values: Mutex::new(BTreeMap::new()),
             exports: OnceLock::new(),
         }))
     }
@@ -248,9 +249,10 @@ pub unsafe extern "C" fn extism_plugin_call_with_host_context(
 
 /// The error of the last call on `plugin`, or NULL when it had none (or for NULL `plugin`).
 /// If the guest set an error, this is its message; otherwise the host-side cause. Owned by
-/// the plugin and valid until the next call, config, function_exists, error query, reset or
-/// free on that plugin; never freed by the caller. Does not block on a running call, and may
-/// be called from the plugin's own host functions.
+/// the plugin and valid until the next call, config, function_exists, reset or free on that
+/// plugin; never freed by the caller. Repeated queries in between, from any thread and through
+/// either name, return the same pointer (docs/abi.md D10). Does not block on a running call,
+/// and may be called from the plugin's own host functions.
 ///
 /// # Safety
 /// `plugin` is NULL or a live plugin.
@@ -258,7 +260,7 @@ pub unsafe extern "C" fn extism_plugin_call_with_host_context(
 pub unsafe extern "C" fn extism_plugin_error(plugin: *mut ExtismPlugin) -> *const c_char {
     ffi_boundary! {
         let plugin = try_ref!(plugin);
-        plugin.error.set(plugin.plugin.error().as_deref())
+        plugin.error.get(plugin.plugin.error().as_deref())
     }
 }
 
@@ -394,7 +396,8 @@ pub unsafe extern "C" fn extism_plugin_allow_http_response_headers(plugin: *mut 
 /// Reads var `key` of `plugin` between calls. Returns the value's bytes and stores their
 /// length in `*len`; NULL when the var is unset, for NULL arguments, a non-UTF-8 key, or while
 /// a call runs on the plugin. The bytes are owned by the plugin and valid until the next call,
-/// var change, reset or free. After a call of `_start`, the vars read (and set) here are those
+/// var change, reset or free; asking again for an unchanged var returns the same pointer, and
+/// asking for another var leaves this one valid (docs/abi.md D10). After a call of `_start`, the vars read (and set) here are those
 /// the next call starts with: none but what the host sets in between.
 ///
 /// # Safety
@@ -415,12 +418,16 @@ pub unsafe extern "C" fn extism_plugin_var_get(
         let Ok(Some(value)) = plugin.plugin.var_get(key) else {
             return std::ptr::null();
         };
-        let Ok(mut slot) = plugin.var_value.lock() else {
+        let Ok(mut values) = plugin.var_values.lock() else {
             return std::ptr::null();
         };
+        let handed_out = values.entry(key.to_owned()).or_default();
+        if *handed_out != value {
+            *handed_out = value;
+        }
         // SAFETY: `len` is non-NULL and writable per the contract.
-        unsafe { len.write(value.len() as ExtismSize) };
-        slot.insert(value).as_ptr()
+        unsafe { len.write(handed_out.len() as ExtismSize) };
+        handed_out.as_ptr()
     }
 }
 
