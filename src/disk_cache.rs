@@ -405,10 +405,10 @@ fn load_checked(engine: &Engine, mut file: File, len: u64, key: &Key) -> Result<
             &copy,
             SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE | SealFlags::SEAL,
         )?;
-        // SAFETY: the file holds what `store` wrote from `Module::serialize` (the checksum
-        // matches), found in a directory only the effective user can write to, under the key
-        // of these bytes and of this engine's compatibility hash; wasmtime also checks the
-        // engine settings recorded in it. The in-memory file is sealed against writes, growth
+        // SAFETY: the copy holds what `write_file` wrote from `Module::serialize` (the
+        // checksum matches), found in a directory only the effective user can write to, under
+        // the key of these bytes and of this engine's compatibility hash; wasmtime also checks
+        // the engine settings recorded in it. The in-memory file is sealed against writes, growth
         // and shrinking, so it stays unchanged for as long as the module maps it.
         return unsafe { Module::deserialize_open_file(engine, copy) };
     }
