@@ -67,6 +67,13 @@ impl Runtime {
         if let Some(profiler) = profiling_strategy() {
             config.profiler(profiler);
         }
+        // Copy-on-write initialisation writes each module's initial memory image to an
+        // in-memory file, and a file-size limit (`ulimit -f`) smaller than the image would end
+        // the process with SIGXFSZ. Under a limit, memories are initialised by copying the data
+        // segments instead (slower instantiation of modules with large data segments).
+        if crate::disk_cache::file_size_limit().is_some() {
+            config.memory_init_cow(false);
+        }
         let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
         crate::timer::register(&engine);
