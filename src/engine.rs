@@ -64,6 +64,11 @@ impl Runtime {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.consume_fuel(fuel);
+        // Memories stay where they were first mapped for their whole life: the saved output
+        // of a call is an address into Extism memory (`Plugin::output`), and no memory may
+        // grow past its 4 GiB reservation, memory64 ones included.
+        config.memory_may_move(false);
+        config.max_wasm_stack(crate::stack::WASM_STACK);
         if std::env::var_os("EXTISM_DEBUG").is_some() {
             config.debug_info(true);
         }
@@ -118,6 +123,7 @@ impl Runtime {
         if let Some(module) = cache_get(&key, bytes) {
             return Ok(module);
         }
+        crate::validate::check_block_depth(bytes)?;
         let module = compile(self.disk_cache.as_ref(), &self.engine, bytes)?;
         cache_put(key, bytes, module.clone());
         Ok(module)

@@ -16,8 +16,10 @@ mod log;
 mod manifest;
 mod pdk;
 mod plugin;
+mod stack;
 mod store;
 mod timer;
+mod validate;
 mod vars;
 mod wasi;
 

@@ -189,7 +189,7 @@ impl CompiledPlugin {
     /// of the config. Links every module and checks every import.
     pub fn instantiate(&self) -> Result<Plugin> {
         let shared = Arc::new(PluginShared::new(self.program.settings.config.clone()));
-        let store = link::new_store(&self.program, &shared)?;
+        let store = crate::stack::with_room(|| link::new_store(&self.program, &shared))??;
         let last = LastCall {
             error: None,
             output: output_address(&store),
@@ -422,9 +422,12 @@ impl Plugin {
             };
         };
         self.owner.store(token, Ordering::Release);
-        let run = catch_unwind(AssertUnwindSafe(|| {
-            self.run(&mut state, name, input, host_context)
-        }));
+        let run = crate::stack::with_room(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                self.run(&mut state, name, input, host_context)
+            }))
+        })
+        .unwrap_or_else(|err| Ok(failure(err.message())));
         self.owner.store(0, Ordering::Release);
         let outcome = run.unwrap_or_else(|payload| CallOutcome {
             rc: -1,
