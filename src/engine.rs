@@ -132,10 +132,11 @@ impl Runtime {
 
 /// Compiles `bytes` through the on-disk cache when there is one.
 fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-    match cache {
+    // Cranelift runs partly on the calling thread, and needs more stack than small threads have.
+    crate::stack::with_room(|| match cache {
         Some(cache) => cache.module(engine, bytes),
         None => Module::new(engine, bytes),
-    }
+    })?
 }
 
 /// Cache key: a fingerprint of the bytes and whether the engine meters fuel. Entries also

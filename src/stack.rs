@@ -3,11 +3,13 @@
 //! wasmtime lets wasm use [`WASM_STACK`] bytes of the stack it is entered on and turns deeper
 //! recursion into a trap. On a thread with less stack than that (secondary threads on macOS,
 //! musl's 128 KiB default, `ulimit -s 512`), the guest would run into the thread's guard page
-//! first, and the host process would die of SIGSEGV. So every entry into wasm goes through
-//! [`with_room`]: when the calling thread has less than [`NEEDED`] bytes of stack left, the call
-//! runs on a stack of [`OWN_STACK`] bytes that this module keeps for the thread, on the same
-//! thread, so host functions still run on the caller's thread (with its thread-locals, locks
-//! and thread id). Threads with enough room pay a thread-local read and a comparison.
+//! first, and the host process would die of SIGSEGV. Cranelift, which compiles partly on the
+//! calling thread, needs more than 128 KiB as well. So every entry into wasm (a call, creating
+//! a plugin's store) and every compilation goes through [`with_room`]: when the calling thread
+//! has less than [`NEEDED`] bytes of stack left, the work runs on a stack of [`OWN_STACK`] bytes
+//! that this module keeps for the thread, on the same thread, so host functions still run on
+//! the caller's thread (with its thread-locals, locks and thread id). Threads with enough room
+//! pay a thread-local read and a comparison.
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};

@@ -814,6 +814,32 @@ fn assert_stack_exhausted(c: &Call) {
     );
 }
 
+/// A module no cache holds yet, so that building it compiles it; `run` returns 7.
+fn uncached_module() -> String {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let count = COUNT.fetch_add(1, Ordering::Relaxed);
+    format!(
+        r#"(module (func (export "run") (result i32) (i32.const 7))
+             (func (export "nonce") (result i64) (i64.const {}) (i64.const {count}) (drop)))"#,
+        nonce as i64
+    )
+}
+
+#[test]
+fn plugins_compile_on_a_small_thread_stack() {
+    for kib in [128, 256] {
+        let c = on_small_stack(kib, || {
+            let plugin = PluginBuilder::new(uncached_module()).build().unwrap();
+            call(&plugin, "run", b"")
+        });
+        assert_eq!((c.rc, c.error.as_deref()), (7, None), "{kib} KiB");
+    }
+}
+
 #[test]
 fn guest_recursion_on_a_small_thread_stack_traps() {
     for kib in [128, 256, 512] {
