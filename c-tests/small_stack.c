@@ -1,10 +1,12 @@
 /* Plugins created and called on threads with small stacks: 128 KiB (musl's default), 256 KiB
- * and 512 KiB (macOS secondary threads, `ulimit -s 512`), less than the 512 KiB wasm may use.
+ * and 512 KiB (macOS secondary threads), and on the main thread under a 512 KiB stack limit
+ * (`ulimit -s 512`), all less than the 512 KiB wasm may use.
  * Compiling a plugin there works (the on-disk cache is off, so the first thread compiles every
  * module), unbounded guest recursion ends the call with rc 134 and "call stack exhausted"
  * instead of killing the process, the plugin keeps working, and a host function called by the
  * guest runs on the calling thread. */
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include "check.h"
 
@@ -78,10 +80,19 @@ int main(void) {
     size_t i;
     static const size_t sizes_kib[] = {128, 256, 512};
     struct worker workers[3];
+    struct worker main_thread = {.stack_kib = 512};
+    struct rlimit limit;
     pthread_attr_t attr;
     int attr_ready = 0;
 
     CHECK(setenv("EXTISM_CACHE_CONFIG", "", 1) == 0, "setenv failed");
+    /* The main thread first, with its stack limited before the library first looks at it. */
+    CHECK(getrlimit(RLIMIT_STACK, &limit) == 0, "getrlimit failed");
+    limit.rlim_cur = 512 * 1024;
+    CHECK(setrlimit(RLIMIT_STACK, &limit) == 0, "setrlimit failed");
+    run_worker(&main_thread);
+    CHECK(!main_thread.failed, "the main thread with a 512 KiB stack limit failed");
+
     CHECK(pthread_attr_init(&attr) == 0, "pthread_attr_init failed");
     attr_ready = 1;
     for (i = 0; i < 3; i++) {

@@ -82,7 +82,7 @@ impl DiskCache {
                 }
             }
         }
-        let module = Module::new(engine, bytes)?;
+        let module = crate::validate::compile_checked(engine, bytes)?;
         if let Err(err) = self.store(&path, &module) {
             tracing::debug!(target: "extism::cache", "not cached: {}: {err:#}", path.display());
         }

@@ -123,7 +123,6 @@ impl Runtime {
         if let Some(module) = cache_get(&key, bytes) {
             return Ok(module);
         }
-        crate::validate::check_block_depth(bytes)?;
         let module = compile(self.disk_cache.as_ref(), &self.engine, bytes)?;
         cache_put(key, bytes, module.clone());
         Ok(module)
@@ -135,7 +134,7 @@ fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime
     // Cranelift runs partly on the calling thread, and needs more stack than small threads have.
     crate::stack::with_room(|| match cache {
         Some(cache) => cache.module(engine, bytes),
-        None => Module::new(engine, bytes),
+        None => crate::validate::compile_checked(engine, bytes),
     })?
 }
 

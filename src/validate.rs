@@ -1,4 +1,5 @@
-//! Checks on a module's shape that run before it is compiled.
+//! Checks on a module's shape that run before it is compiled, and only then: a module loaded
+//! from the in-memory or on-disk cache was checked when it was compiled.
 //!
 //! Cranelift's time and memory grow with the square of how deeply a function nests its blocks:
 //! one function of 40,000 nested result blocks (120 KB of wasm) takes 3 GiB and 9 s to compile.
@@ -7,8 +8,10 @@
 //! cases (a generated lexer, say) is the deepest nesting found in practice.
 
 use wasmparser::{
-    Operator, OperatorsReader, OperatorsReaderAllocations, Parser, Payload, WasmFeatures,
+    Operator, OperatorsReader, OperatorsReaderAllocations, Parser, Payload, TypeRef, WasmFeatures,
 };
+
+use wasmtime::{Engine, Module};
 
 use crate::error::{Error, Result};
 
@@ -16,11 +19,18 @@ use crate::error::{Error, Result};
 /// At this depth one function of nested result blocks compiles in about 0.3 s with 220 MiB.
 pub(crate) const MAX_BLOCK_DEPTH: u32 = 10_000;
 
+/// Compiles `bytes` (wasm or WAT) if they pass the checks: every compilation from source goes
+/// through here.
+pub(crate) fn compile_checked(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
+    check_block_depth(bytes)?;
+    Module::new(engine, bytes)
+}
+
 /// Refuses `bytes` (wasm or WAT) when a function nests blocks deeper than [`MAX_BLOCK_DEPTH`].
 ///
 /// Input that does not parse is left to the compiler, which reports it in its own words: the
 /// scan enables every wasm feature, so it reads at least what the compiler reads.
-pub(crate) fn check_block_depth(bytes: &[u8]) -> Result<()> {
+fn check_block_depth(bytes: &[u8]) -> Result<()> {
     let Ok(binary) = wat::parse_bytes(bytes) else {
         return Ok(());
     };
@@ -33,18 +43,27 @@ pub(crate) fn check_block_depth(bytes: &[u8]) -> Result<()> {
     }
 }
 
-/// The index (among the module's own functions) and block depth of the most deeply nested
-/// function; the scan stops at the first function deeper than [`MAX_BLOCK_DEPTH`]. `None` when
-/// the module has no functions or does not parse.
+/// The function index (imported functions counted, as in wasm backtraces) and block depth of
+/// the most deeply nested function; the scan stops at the first function deeper than
+/// [`MAX_BLOCK_DEPTH`]. `None` when the module has no functions or does not parse.
 fn deepest_function(wasm: &[u8]) -> Option<(u32, u32)> {
     let mut parser = Parser::new(0);
     parser.set_features(WasmFeatures::all());
     let mut deepest: Option<(u32, u32)> = None;
     let mut allocations = OperatorsReaderAllocations::default();
-    let mut function = 0;
+    let mut function: u32 = 0;
     for payload in parser.parse_all(wasm) {
-        let Payload::CodeSectionEntry(body) = payload.ok()? else {
-            continue;
+        let body = match payload.ok()? {
+            Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    if let TypeRef::Func(_) | TypeRef::FuncExact(_) = import.ok()?.ty {
+                        function = function.saturating_add(1);
+                    }
+                }
+                continue;
+            }
+            Payload::CodeSectionEntry(body) => body,
+            _ => continue,
         };
         let operators = body.get_binary_reader_for_operators().ok()?;
         let mut reader = OperatorsReader::new_with_allocs(operators, allocations);
@@ -71,7 +90,7 @@ fn deepest_function(wasm: &[u8]) -> Option<(u32, u32)> {
         if max > MAX_BLOCK_DEPTH {
             break;
         }
-        function += 1;
+        function = function.saturating_add(1);
     }
     deepest
 }
@@ -79,6 +98,35 @@ fn deepest_function(wasm: &[u8]) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn nested(depth: usize) -> String {
+        format!(
+            "(module (import \"a\" \"f\" (func)) (import \"a\" \"m\" (memory 1))
+               (import \"a\" \"g\" (func)) (func) (func {} {}))",
+            "block ".repeat(depth),
+            "end ".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn depth_is_reported_with_the_function_index_of_backtraces() {
+        let wasm = wat::parse_str(nested(10_000)).unwrap();
+        assert_eq!(deepest_function(&wasm), Some((3, 10_000)));
+        check_block_depth(nested(10_000).as_bytes()).unwrap();
+        let err = check_block_depth(nested(10_001).as_bytes()).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "function 3 nests blocks more than 10000 deep, the most this library compiles \
+             (found 10001 before stopping)"
+        );
+        // Loops, ifs and try_table count too; `else` does not open a block.
+        let wat = "(module (func (loop (if (i32.const 0) (then (block)) (else \
+                   (try_table (block (nop))))))))";
+        let wasm = wat::parse_str(wat).unwrap();
+        assert_eq!(deepest_function(&wasm), Some((0, 4)));
+        // Input that does not parse is left to the compiler.
+        check_block_depth(b"\0asm\x01\0\0\0\x0a\xff").unwrap();
+    }
 
     /// Every test plugin, the compiled C and AssemblyScript ones included, with its depth.
     #[test]

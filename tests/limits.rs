@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -712,15 +712,31 @@ fn initial_tables_must_fit_the_budget() {
 
 // ---- nesting depth ----
 
-/// A module whose `run` nests `depth` blocks (with an i32 result when `results`) and
-/// returns 7.
+/// A number no earlier build of a test module used, so that no cache (in memory or on disk)
+/// holds the module it goes into and building that module compiles it.
+fn nonce() -> i64 {
+    static COUNT: AtomicI64 = AtomicI64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64;
+    now.wrapping_mul(1000)
+        .wrapping_add(COUNT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A module whose `run` (function 1) nests `depth` blocks (with an i32 result when `results`)
+/// and returns 7. No cache holds it.
 fn nested_blocks(depth: usize, results: bool) -> String {
     let open = if results {
         "block (result i32)\n"
     } else {
         "block\n"
     };
-    let mut wat = String::from("(module (func (export \"run\") (result i32)\n");
+    let mut wat = format!(
+        "(module (func (export \"nonce\") (result i64) (i64.const {}))\n",
+        nonce()
+    );
+    wat.push_str("(func (export \"run\") (result i32)\n");
     wat.push_str(&open.repeat(depth));
     if results {
         wat.push_str("i32.const 7\n");
@@ -737,7 +753,7 @@ fn nested_blocks(depth: usize, results: bool) -> String {
 fn modules_nested_too_deeply_are_refused_before_compiling() {
     let expected = |found: usize| {
         format!(
-            "function 0 nests blocks more than 10000 deep, the most this library compiles \
+            "function 1 nests blocks more than 10000 deep, the most this library compiles \
              (found {found} before stopping)"
         )
     };
@@ -814,18 +830,12 @@ fn assert_stack_exhausted(c: &Call) {
     );
 }
 
-/// A module no cache holds yet, so that building it compiles it; `run` returns 7.
+/// A module no cache holds, so that building it compiles it; `run` returns 7.
 fn uncached_module() -> String {
-    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let count = COUNT.fetch_add(1, Ordering::Relaxed);
     format!(
         r#"(module (func (export "run") (result i32) (i32.const 7))
-             (func (export "nonce") (result i64) (i64.const {}) (i64.const {count}) (drop)))"#,
-        nonce as i64
+             (func (export "nonce") (result i64) (i64.const {})))"#,
+        nonce()
     )
 }
 
