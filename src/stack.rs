@@ -132,7 +132,11 @@ fn main_thread_stack_top() -> usize {
     (end | 4095).saturating_add(1)
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+/// Without glibc the main thread is looked up like any other.
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(all(target_os = "linux", target_env = "gnu"))
+))]
 fn main_thread_stack_low() -> Option<usize> {
     None
 }
