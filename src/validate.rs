@@ -22,19 +22,19 @@ pub(crate) const MAX_BLOCK_DEPTH: u32 = 10_000;
 /// Compiles `bytes` (wasm or WAT) if they pass the checks: every compilation from source goes
 /// through here.
 pub(crate) fn compile_checked(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-    check_block_depth(bytes)?;
-    Module::new(engine, bytes)
+    // WAT is converted once, here, for the check and the compiler both; a syntax error reads
+    // as the compiler would report it.
+    let wasm = wat::parse_bytes(bytes)?;
+    check_block_depth(&wasm)?;
+    Module::new(engine, &wasm)
 }
 
-/// Refuses `bytes` (wasm or WAT) when a function nests blocks deeper than [`MAX_BLOCK_DEPTH`].
+/// Refuses a wasm binary when a function nests blocks deeper than [`MAX_BLOCK_DEPTH`].
 ///
-/// Input that does not parse is left to the compiler, which reports it in its own words: the
-/// scan enables every wasm feature, so it reads at least what the compiler reads.
-fn check_block_depth(bytes: &[u8]) -> Result<()> {
-    let Ok(binary) = wat::parse_bytes(bytes) else {
-        return Ok(());
-    };
-    match deepest_function(&binary) {
+/// A binary that does not parse is left to the compiler, which reports it in its own words:
+/// the scan enables every wasm feature, so it reads at least what the compiler reads.
+fn check_block_depth(wasm: &[u8]) -> Result<()> {
+    match deepest_function(wasm) {
         Some((function, depth)) if depth > MAX_BLOCK_DEPTH => Err(Error::msg(format!(
             "function {function} nests blocks more than {MAX_BLOCK_DEPTH} deep, the most this \
              library compiles (found {depth} before stopping)"
@@ -112,8 +112,8 @@ mod tests {
     fn depth_is_reported_with_the_function_index_of_backtraces() {
         let wasm = wat::parse_str(nested(10_000)).unwrap();
         assert_eq!(deepest_function(&wasm), Some((3, 10_000)));
-        check_block_depth(nested(10_000).as_bytes()).unwrap();
-        let err = check_block_depth(nested(10_001).as_bytes()).unwrap_err();
+        check_block_depth(&wasm).unwrap();
+        let err = check_block_depth(&wat::parse_str(nested(10_001)).unwrap()).unwrap_err();
         assert_eq!(
             err.message(),
             "function 3 nests blocks more than 10000 deep, the most this library compiles \
