@@ -10,6 +10,7 @@ from pathlib import Path
 
 LAYERS = [
     ["error"],
+    ["stack", "validate"],
     ["manifest", "vars", "log", "disk_cache", "kernel"],
     ["http", "store"],
     ["timer", "wasi", "host_fn"],

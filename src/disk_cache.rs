@@ -249,7 +249,7 @@ impl DiskCache {
             Ok(dir) => dir,
             Err(err) => {
                 tracing::warn!(target: "extism::cache", "compiling without the cache: {err:#}");
-                return Module::new(engine, bytes);
+                return crate::validate::compile_checked(engine, bytes);
             }
         };
         let key = key(engine, bytes);
@@ -269,7 +269,7 @@ impl DiskCache {
                 tracing::warn!(target: "extism::cache", "not reading {}: {err:#}", path.display());
             }
         }
-        let module = Module::new(engine, bytes)?;
+        let module = crate::validate::compile_checked(engine, bytes)?;
         if let Err(err) = self.store(&dir, &name, &key, &module) {
             tracing::debug!(target: "extism::cache", "not cached: {}: {err:#}", path.display());
         }

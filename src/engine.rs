@@ -61,6 +61,7 @@ impl Runtime {
         // of a call is an address into Extism memory (`Plugin::output`), and no memory may
         // grow past its 4 GiB reservation, memory64 ones included.
         config.memory_may_move(false);
+        config.max_wasm_stack(crate::stack::WASM_STACK);
         if std::env::var_os("EXTISM_DEBUG").is_some() {
             config.debug_info(true);
         }
@@ -131,10 +132,11 @@ impl Runtime {
 
 /// Compiles `bytes` through the on-disk cache when there is one.
 fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-    match cache {
+    // Cranelift runs partly on the calling thread, and needs more stack than small threads have.
+    crate::stack::with_room(|| match cache {
         Some(cache) => cache.module(engine, bytes),
-        None => Module::new(engine, bytes),
-    }
+        None => crate::validate::compile_checked(engine, bytes),
+    })?
 }
 
 /// Cache key: a fingerprint of the bytes and whether the engine meters fuel. Entries also

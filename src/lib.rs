@@ -12,22 +12,24 @@
 //! | layer | module | what it holds |
 //! |---|---|---|
 //! | 0 | `error` | the core's error type |
-//! | 1 | `manifest` | manifest types and parsing (no I/O) |
-//! | 1 | `vars` | the var store's accounting |
-//! | 1 | `log` | process-wide log sinks, log levels, a plugin's own logger |
-//! | 1 | `disk_cache` | compiled modules on disk (`EXTISM_CACHE_CONFIG`) |
-//! | 1 | `kernel` | Extism memory: the kernel module, block allocator, input/output/error records |
-//! | 2 | `http` | the HTTP client: allowed hosts, redirects, limits, remote modules |
-//! | 2 | `store` | what each plugin's wasmtime store carries; `max_pages` budget; run state |
-//! | 3 | `timer` | timeouts and cancellation: the epoch ticker and deadlines |
-//! | 3 | `wasi` | the WASI context: preopened directories, stdio |
-//! | 3 | `host_fn` | host functions: [`Function`], [`CurrentPlugin`] |
-//! | 4 | `pdk` | every `extism:host/env` function guests import (memory, config, vars, HTTP, logs) |
-//! | 5 | `engine` | engines per configuration, the kernel module, the in-memory module cache |
-//! | 6 | `link` | how imports are satisfied; creating a store and instantiating its modules |
-//! | 7 | `plugin` | [`Plugin`] and the call protocol: timeouts, output, errors, return codes |
-//! | 8 | `compile` | [`PluginBuilder`], [`CompiledPlugin`], loading a manifest's modules |
-//! | 9 | [`ffi`] | the C API, one file per type family |
+//! | 1 | `stack` | running calls and compilation with enough native stack, whatever the thread |
+//! | 1 | `validate` | checks a module passes before it is compiled (nesting depth) |
+//! | 2 | `manifest` | manifest types and parsing (no I/O) |
+//! | 2 | `vars` | the var store's accounting |
+//! | 2 | `log` | process-wide log sinks, log levels, a plugin's own logger |
+//! | 2 | `disk_cache` | compiled modules on disk (`EXTISM_CACHE_CONFIG`) |
+//! | 2 | `kernel` | Extism memory: the kernel module, block allocator, input/output/error records |
+//! | 3 | `http` | the HTTP client: allowed hosts, redirects, limits, remote modules |
+//! | 3 | `store` | what each plugin's wasmtime store carries; `max_pages` budget; run state |
+//! | 4 | `timer` | timeouts and cancellation: the epoch ticker and deadlines |
+//! | 4 | `wasi` | the WASI context: preopened directories, stdio, links kept inside mounts |
+//! | 4 | `host_fn` | host functions: [`Function`], [`CurrentPlugin`] |
+//! | 5 | `pdk` | every `extism:host/env` function guests import (memory, config, vars, HTTP, logs) |
+//! | 6 | `engine` | engines per configuration, the kernel module, the in-memory module cache |
+//! | 7 | `link` | how imports are satisfied; creating a store and instantiating its modules |
+//! | 8 | `plugin` | [`Plugin`] and the call protocol: timeouts, output, errors, return codes |
+//! | 9 | `compile` | [`PluginBuilder`], [`CompiledPlugin`], loading a manifest's modules |
+//! | 10 | [`ffi`] | the C API, one file per type family |
 
 mod compile;
 mod disk_cache;
@@ -42,8 +44,10 @@ mod log;
 mod manifest;
 mod pdk;
 mod plugin;
+mod stack;
 mod store;
 mod timer;
+mod validate;
 mod vars;
 mod wasi;
 

@@ -36,7 +36,7 @@ impl Plugin {
     /// copy of the config.
     pub(crate) fn from_template(template: &Arc<PluginTemplate>) -> Result<Plugin> {
         let shared = Arc::new(PluginShared::new(template.settings.config.clone()));
-        let store = link::new_store(template, &shared)?;
+        let store = crate::stack::with_room(|| link::new_store(template, &shared))??;
         let last = LastCall {
             error: None,
             output: output_address(&store),
@@ -214,9 +214,12 @@ impl Plugin {
             };
         };
         self.owner.store(token, Ordering::Release);
-        let run = catch_unwind(AssertUnwindSafe(|| {
-            self.run(&mut state, name, input, host_context)
-        }));
+        let run = crate::stack::with_room(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                self.run(&mut state, name, input, host_context)
+            }))
+        })
+        .unwrap_or_else(|err| Ok(failure(err.message())));
         self.owner.store(0, Ordering::Release);
         let outcome = run.unwrap_or_else(|payload| CallOutcome {
             rc: -1,

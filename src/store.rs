@@ -133,12 +133,28 @@ impl PluginShared {
     }
 }
 
-/// The `max_pages` budget, as a wasmtime resource limiter.
+/// The most bytes a memory may hold when its growth is not charged to a `max_pages` budget:
+/// what a wasm32 memory can reach, and so also the ceiling of memory64 memories.
+pub(crate) const MEMORY_CEILING: usize = 4 << 30;
+/// The most elements a table may hold, with or without `max_pages`: the limit web browsers'
+/// engines apply. A funcref element takes 8 bytes, so a table stays under 80 MiB.
+pub(crate) const TABLE_CEILING: usize = 10_000_000;
+/// What one table element draws from the `max_pages` budget.
+const TABLE_ELEMENT_BYTES: u64 = 8;
+
+/// The `max_pages` budget, as a wasmtime resource limiter, and the ceilings that hold without
+/// it.
+///
+/// Growth refused by a budget or a ceiling returns -1 to the guest (`memory.grow`,
+/// `table.grow`) or fails the instantiation, except memory growth over the `max_pages` budget,
+/// which fails the call with `oom` (docs/abi.md §7.3).
 #[derive(Debug, Default)]
 pub(crate) struct MemoryBudget {
     limit: Option<u64>,
     remaining: u64,
     counting: bool,
+    /// Main is being instantiated: memories draw on the budget, each table must fit it alone.
+    instantiating: bool,
 }
 
 impl MemoryBudget {
@@ -148,18 +164,26 @@ impl MemoryBudget {
             limit,
             remaining: limit.unwrap_or(0),
             counting: false,
+            instantiating: false,
         }
     }
 
     /// Starts charging growth to the budget, which is full again.
     pub(crate) fn start_counting(&mut self) {
         self.counting = true;
+        self.instantiating = true;
         self.remaining = self.limit.unwrap_or(0);
     }
 
     /// Fills the budget again without changing whether growth is charged.
     pub(crate) fn refill(&mut self) {
+        self.instantiating = false;
         self.remaining = self.limit.unwrap_or(0);
+    }
+
+    /// The budget growth is charged to now, if any.
+    fn charged(&self) -> Option<u64> {
+        self.limit.filter(|_| self.counting)
     }
 }
 
@@ -170,8 +194,8 @@ impl ResourceLimiter for MemoryBudget {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if self.limit.is_none() || !self.counting {
-            return Ok(true);
+        if self.charged().is_none() {
+            return Ok(desired <= MEMORY_CEILING);
         }
         let delta = desired.saturating_sub(current) as u64;
         if delta > self.remaining {
@@ -183,10 +207,26 @@ impl ResourceLimiter for MemoryBudget {
 
     fn table_growing(
         &mut self,
-        _current: usize,
-        _desired: usize,
+        current: usize,
+        desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        if desired > TABLE_CEILING {
+            return Ok(false);
+        }
+        let Some(limit) = self.charged() else {
+            return Ok(true);
+        };
+        if self.instantiating {
+            // Checked, not deducted: the budget is refilled once main is instantiated, and a
+            // module whose initial memory fills the budget exactly still instantiates.
+            return Ok(desired as u64 * TABLE_ELEMENT_BYTES <= limit);
+        }
+        let cost = desired.saturating_sub(current) as u64 * TABLE_ELEMENT_BYTES;
+        if cost > self.remaining {
+            return Ok(false);
+        }
+        self.remaining -= cost;
         Ok(true)
     }
 }

@@ -1,5 +1,6 @@
 //! Limits: timeouts and cancellation (docs/abi.md §8.1, D4), fuel (§8.2), `memory.max_pages` and
-//! `memory.max_var_bytes` (§7.3).
+//! `memory.max_var_bytes` (§7.3), the ceilings on memories and tables, nesting depth, and
+//! calls from threads with small stacks.
 
 #![allow(
     clippy::unwrap_used,
@@ -10,13 +11,15 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use extism::{Manifest, Plugin, PluginBuilder, Wasm};
+use extism::{Function, Manifest, Plugin, PluginBuilder, Val, Wasm, PTR};
 
-use common::{assert_output, build, call, manifest_for, plugin_bytes, pseudo_random, Call};
+use common::{
+    assert_output, build, call, manifest_for, plugin_bytes, pseudo_random, Call, COMPILE_PREFIX,
+};
 
 /// A generous bound for things that must happen "soon".
 const SOON: Duration = Duration::from_secs(5);
@@ -538,4 +541,365 @@ fn default_var_limit_is_one_mib() {
         (-1, Some("Variable store is full"))
     );
     assert_output(&plugin, "get_var", "k", b"none");
+}
+
+// ---- ceilings on memories and tables, with and without max_pages ----
+
+/// The process's resident memory, in bytes.
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// Asserts that the process grew by less than `bytes` since `before` (other tests of this
+/// binary run at the same time, so the bound is loose).
+#[track_caller]
+fn assert_grew_less_than(before: u64, bytes: u64) {
+    let now = resident_bytes();
+    assert!(
+        now.saturating_sub(before) < bytes,
+        "resident memory grew from {} MiB to {} MiB",
+        before >> 20,
+        now >> 20
+    );
+}
+
+#[track_caller]
+fn assert_rc(plugin: &Plugin, func: &str, rc: i32) {
+    let c = call(plugin, func, b"");
+    assert_eq!((c.rc, c.error.as_deref()), (rc, None), "{func}");
+}
+
+/// A memory64 memory of no declared maximum. `grow_4gib` and `grow_page` return what
+/// `memory.grow` by 65,536 pages (4 GiB) or by one page returns (the old size in pages, or -1);
+/// `pages` returns the size; `touch_top` stores 7 in the last byte below 4 GiB and loads it.
+const MEMORY64_WAT: &str = r#"(module
+  (memory i64 0)
+  (func (export "grow_4gib") (result i32)
+    (i32.wrap_i64 (memory.grow (i64.const 65536))))
+  (func (export "grow_page") (result i32)
+    (i32.wrap_i64 (memory.grow (i64.const 1))))
+  (func (export "pages") (result i32)
+    (i32.wrap_i64 (memory.size)))
+  (func (export "touch_top") (result i32)
+    (i32.store8 (i64.const 0xFFFFFFFF) (i32.const 7))
+    (i32.load8_u (i64.const 0xFFFFFFFF))))"#;
+
+#[test]
+fn memory64_stops_at_4_gib_without_max_pages() {
+    let before = resident_bytes();
+    let plugin = PluginBuilder::new(MEMORY64_WAT).build().unwrap();
+    assert_rc(&plugin, "grow_4gib", 0);
+    // Past 4 GiB, growth is refused as it is for a wasm32 memory: memory.grow returns -1.
+    assert_rc(&plugin, "grow_4gib", -1);
+    assert_rc(&plugin, "grow_page", -1);
+    assert_rc(&plugin, "pages", 65536);
+    assert_rc(&plugin, "touch_top", 7);
+    assert_grew_less_than(before, 1 << 30);
+}
+
+#[test]
+fn memory64_declaring_more_than_4_gib_needs_max_pages() {
+    let wat = |pages: u64| {
+        format!(r#"(module (memory i64 {pages}) (func (export "run") (result i32) (i32.const 3)))"#)
+    };
+    let before = resident_bytes();
+    let plugin = PluginBuilder::new(wat(65537)).build().unwrap();
+    let c = call(&plugin, "run", b"");
+    assert_eq!(c.rc, -1, "{c:?}");
+    let error = c.error.unwrap_or_default();
+    assert!(error.contains("memory minimum size"), "error {error:?}");
+    let plugin = PluginBuilder::new(wat(65536)).build().unwrap();
+    assert_rc(&plugin, "run", 3);
+    // A budget set by the host takes the place of the ceiling.
+    let mut manifest = Manifest::new([Wasm::data(wat(65537))]);
+    manifest.memory.max_pages = Some(65537);
+    assert_rc(&build(manifest, false), "run", 3);
+    assert_grew_less_than(before, 1 << 30);
+}
+
+/// One funcref table of 1 element in a 1-page memory. `grow_huge` grows the table by 10^8
+/// elements, `grow_1000` by 1,000 and `grow_130000` by 130,000, each returning what
+/// `table.grow` returns (the old size or -1); `grow_memory` grows the memory by one page and
+/// returns what `memory.grow` returns; `size` returns the table's size.
+const TABLE_WAT: &str = r#"(module
+  (memory 1)
+  (table $t 1 funcref)
+  (func (export "grow_huge") (result i32)
+    (table.grow $t (ref.null func) (i32.const 100000000)))
+  (func (export "grow_1000") (result i32)
+    (table.grow $t (ref.null func) (i32.const 1000)))
+  (func (export "grow_130000") (result i32)
+    (table.grow $t (ref.null func) (i32.const 130000)))
+  (func (export "grow_memory") (result i32)
+    (memory.grow (i32.const 1)))
+  (func (export "size") (result i32)
+    (table.size $t)))"#;
+
+fn table_plugin(max_pages: Option<u32>) -> Plugin {
+    let mut manifest = Manifest::new([Wasm::data(TABLE_WAT)]);
+    manifest.memory.max_pages = max_pages;
+    build(manifest, false)
+}
+
+#[test]
+fn table_growth_draws_on_max_pages() {
+    let before = resident_bytes();
+    // 16 pages are 1 MiB, room for 131,072 elements of 8 bytes.
+    let plugin = table_plugin(Some(16));
+    assert_rc(&plugin, "grow_huge", -1);
+    assert_rc(&plugin, "size", 1);
+    assert_rc(&plugin, "grow_1000", 1);
+    assert_rc(&plugin, "size", 1001);
+    // 1,000 + 130,000 elements take 1,048,000 of the 1,048,576 bytes; 1,000 more do not fit.
+    assert_rc(&plugin, "grow_130000", 1001);
+    assert_rc(&plugin, "grow_1000", -1);
+    assert_rc(&plugin, "size", 131001);
+    // Memory draws on the same budget: 576 bytes are left, less than a page.
+    let c = call(&plugin, "grow_memory", b"");
+    assert_eq!((c.rc, c.error.as_deref()), (-1, Some("oom")));
+    assert_grew_less_than(before, 512 << 20);
+}
+
+#[test]
+fn tables_stop_at_ten_million_elements() {
+    let before = resident_bytes();
+    for max_pages in [None, Some(u32::MAX)] {
+        let plugin = table_plugin(max_pages);
+        assert_rc(&plugin, "grow_huge", -1);
+        assert_rc(&plugin, "grow_1000", 1);
+        assert_rc(&plugin, "size", 1001);
+    }
+    let wat = |elements: u32| {
+        format!(
+            r#"(module (table {elements} funcref) (func (export "run") (result i32) (i32.const 3)))"#
+        )
+    };
+    let c = call(
+        &PluginBuilder::new(wat(10_000_001)).build().unwrap(),
+        "run",
+        b"",
+    );
+    assert_eq!(c.rc, -1, "{c:?}");
+    let error = c.error.unwrap_or_default();
+    assert!(error.contains("table minimum size"), "error {error:?}");
+    assert_grew_less_than(before, 512 << 20);
+}
+
+#[test]
+fn initial_tables_must_fit_the_budget() {
+    // At instantiation a table is checked against the whole budget, not deducted from it, so
+    // a module whose memory fills the budget exactly still starts.
+    let wat = |elements: u32| {
+        format!(
+            r#"(module (memory 16) (table {elements} funcref)
+                 (func (export "run") (result i32) (i32.const 3)))"#
+        )
+    };
+    let with_budget = |elements: u32| {
+        let mut manifest = Manifest::new([Wasm::data(wat(elements))]);
+        manifest.memory.max_pages = Some(16);
+        build(manifest, false)
+    };
+    assert_rc(&with_budget(131_072), "run", 3);
+    let c = call(&with_budget(131_073), "run", b"");
+    assert_eq!(c.rc, -1, "{c:?}");
+    let error = c.error.unwrap_or_default();
+    assert!(error.contains("table minimum size"), "error {error:?}");
+}
+
+// ---- nesting depth ----
+
+/// A number no earlier build of a test module used, so that no cache (in memory or on disk)
+/// holds the module it goes into and building that module compiles it.
+fn nonce() -> i64 {
+    static COUNT: AtomicI64 = AtomicI64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64;
+    now.wrapping_mul(1000)
+        .wrapping_add(COUNT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A module whose `run` (function 1) nests `depth` blocks (with an i32 result when `results`)
+/// and returns 7. No cache holds it.
+fn nested_blocks(depth: usize, results: bool) -> String {
+    let open = if results {
+        "block (result i32)\n"
+    } else {
+        "block\n"
+    };
+    let mut wat = format!(
+        "(module (func (export \"nonce\") (result i64) (i64.const {}))\n",
+        nonce()
+    );
+    wat.push_str("(func (export \"run\") (result i32)\n");
+    wat.push_str(&open.repeat(depth));
+    if results {
+        wat.push_str("i32.const 7\n");
+        wat.push_str(&"end\n".repeat(depth));
+    } else {
+        wat.push_str(&"end\n".repeat(depth));
+        wat.push_str("i32.const 7\n");
+    }
+    wat.push_str("))");
+    wat
+}
+
+#[test]
+fn modules_nested_too_deeply_are_refused_before_compiling() {
+    let expected = |found: usize| {
+        format!(
+            "function 1 nests blocks more than 10000 deep, the most this library compiles \
+             (found {found} before stopping)"
+        )
+    };
+    for (depth, results) in [(50_000, false), (20_000, true)] {
+        let start = Instant::now();
+        let err = PluginBuilder::new(nested_blocks(depth, results))
+            .compile()
+            .unwrap_err();
+        assert_eq!(err.message(), expected(10_001));
+        // Compiling 20,000 nested result blocks takes seconds and most of a GiB.
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+    // Through the C API, with the compile-stage prefix.
+    let wat = nested_blocks(50_000, false);
+    let mut errmsg: *mut std::ffi::c_char = std::ptr::null_mut();
+    // SAFETY: `wat` outlives the call, no functions are passed, and `errmsg` is a valid
+    // out-parameter whose string is freed below.
+    let plugin = unsafe {
+        extism::ffi::plugin::extism_plugin_new(
+            wat.as_ptr(),
+            wat.len() as u64,
+            std::ptr::null_mut(),
+            0,
+            false,
+            &mut errmsg,
+        )
+    };
+    assert!(plugin.is_null());
+    assert!(!errmsg.is_null());
+    // SAFETY: a non-NULL errmsg is a NUL-terminated string owned by the caller.
+    let text = unsafe { std::ffi::CStr::from_ptr(errmsg) }
+        .to_string_lossy()
+        .into_owned();
+    // SAFETY: `errmsg` came from `extism_plugin_new` and is freed once.
+    unsafe { extism::ffi::plugin::extism_plugin_new_error_free(errmsg) };
+    assert_eq!(text, format!("{COMPILE_PREFIX}{}", expected(10_001)));
+}
+
+#[test]
+fn modules_nested_up_to_the_limit_compile() {
+    let plugin = PluginBuilder::new(nested_blocks(100, true))
+        .build()
+        .unwrap();
+    assert_rc(&plugin, "run", 7);
+    let plugin = PluginBuilder::new(nested_blocks(10_000, false))
+        .build()
+        .unwrap();
+    assert_rc(&plugin, "run", 7);
+}
+
+// ---- calls from threads with small stacks ----
+
+/// Runs `f` on a new thread with `kib` KiB of stack.
+fn on_small_stack<T: Send + 'static>(kib: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(kib * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[track_caller]
+fn assert_stack_exhausted(c: &Call) {
+    assert_trap(c);
+    let error = c.error.as_deref().unwrap_or_default();
+    assert!(
+        error.starts_with("wasm trap: call stack exhausted"),
+        "error {error:?}"
+    );
+}
+
+/// A module no cache holds, so that building it compiles it; `run` returns 7.
+fn uncached_module() -> String {
+    format!(
+        r#"(module (func (export "run") (result i32) (i32.const 7))
+             (func (export "nonce") (result i64) (i64.const {})))"#,
+        nonce()
+    )
+}
+
+#[test]
+fn plugins_compile_on_a_small_thread_stack() {
+    for kib in [128, 256] {
+        let c = on_small_stack(kib, || {
+            let plugin = PluginBuilder::new(uncached_module()).build().unwrap();
+            call(&plugin, "run", b"")
+        });
+        assert_eq!((c.rc, c.error.as_deref()), (7, None), "{kib} KiB");
+    }
+}
+
+#[test]
+fn guest_recursion_on_a_small_thread_stack_traps() {
+    for kib in [128, 256, 512] {
+        let (first, second, after) = on_small_stack(kib, || {
+            let plugin = load_traps();
+            let first = call(&plugin, "stack_overflow", b"");
+            let second = call(&plugin, "stack_overflow", b"");
+            (first, second, call(&plugin, "unreachable", b""))
+        });
+        assert_stack_exhausted(&first);
+        assert_stack_exhausted(&second);
+        assert!(
+            after.error.unwrap_or_default().contains("unreachable"),
+            "{kib} KiB"
+        );
+    }
+}
+
+#[test]
+fn host_functions_of_a_call_on_a_small_stack_run_on_the_calling_thread() {
+    // The host function records its thread and calls another plugin that recurses without
+    // bound: a call from a host function has room for the guest too.
+    let results = on_small_stack(256, || {
+        let caller = std::thread::current().id();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        let traps = load_traps();
+        let hello = Function::new(
+            "hello_world",
+            [PTR],
+            [PTR],
+            move |_, params: &[Val], results: &mut [Val]| {
+                let nested = call(&traps, "stack_overflow", b"");
+                record
+                    .lock()
+                    .unwrap()
+                    .push((std::thread::current().id(), nested));
+                results[0] = params[0];
+                Ok(())
+            },
+        );
+        let plugin = Plugin::new(plugin_bytes("host_fn_hello.wasm"), [hello], false).unwrap();
+        let c = call(&plugin, "call_hello", b"small stack");
+        let seen = seen.lock().unwrap().clone();
+        (caller, c, seen)
+    });
+    let (caller, c, seen) = results;
+    assert_eq!((c.rc, c.error.as_deref()), (0, None));
+    assert_eq!(c.output, b"small stack");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, caller);
+    assert_stack_exhausted(&seen[0].1);
 }

@@ -1,0 +1,295 @@
+//! Room on the native stack for guest code.
+//!
+//! wasmtime lets wasm use [`WASM_STACK`] bytes of the stack it is entered on and turns deeper
+//! recursion into a trap. On a thread with less stack than that (secondary threads on macOS,
+//! musl's 128 KiB default, `ulimit -s 512`), the guest would run into the thread's guard page
+//! first, and the host process would die of SIGSEGV. Cranelift, which compiles partly on the
+//! calling thread, needs more than 128 KiB as well. So every entry into wasm (a call, creating
+//! a plugin's store) and every compilation goes through [`with_room`]: when the calling thread
+//! has less than [`NEEDED`] bytes of stack left, the work runs on a stack of [`OWN_STACK`] bytes
+//! that this module keeps for the thread, on the same thread, so host functions still run on
+//! the caller's thread (with its thread-locals, locks and thread id). Threads with enough room
+//! pay a thread-local read and a comparison.
+
+use std::cell::Cell;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use crate::error::{Error, Result};
+
+/// The stack wasm code may use below its entry: wasmtime's `max_wasm_stack`.
+pub(crate) const WASM_STACK: usize = 512 * 1024;
+/// The room a call needs left on the stack it starts on: the wasm stack, and what host
+/// functions called by the deepest wasm frame may use.
+const NEEDED: usize = WASM_STACK + 512 * 1024;
+/// The size of a stack kept for calls from threads with less room than [`NEEDED`].
+const OWN_STACK: usize = 2 * 1024 * 1024;
+/// The inaccessible area below a kept stack, so that an overflow faults instead of writing
+/// over other memory.
+const GUARD: usize = 64 * 1024;
+
+thread_local! {
+    /// The lowest address this thread's current stack may use; 0 until first needed,
+    /// `usize::MAX` when it cannot be known (calls then always run on a kept stack).
+    static STACK_LOW: Cell<usize> = const { Cell::new(0) };
+    /// The stack kept for this thread; `None` before its first use and while a call runs on it.
+    static SPARE: Cell<Option<Stack>> = const { Cell::new(None) };
+}
+
+/// Runs `f`, which may enter wasm, where the stack has room for it: on the current stack when
+/// [`NEEDED`] bytes are left, otherwise on this thread's kept stack. A panic in `f` resumes on
+/// the caller's stack. Fails only when a new stack cannot be mapped.
+#[inline]
+pub(crate) fn with_room<R>(f: impl FnOnce() -> R) -> Result<R> {
+    let here = psm::stack_pointer() as usize;
+    let low = match STACK_LOW.try_with(Cell::get) {
+        Ok(0) => {
+            let low = thread_stack_low().unwrap_or(usize::MAX);
+            // Ignored when thread-locals are being destroyed: the next call looks again.
+            let _ = STACK_LOW.try_with(|cell| cell.set(low));
+            low
+        }
+        Ok(low) => low,
+        Err(_) => usize::MAX,
+    };
+    if here.saturating_sub(low) >= NEEDED {
+        return Ok(f());
+    }
+    on_kept_stack(f)
+}
+
+#[cold]
+#[inline(never)]
+fn on_kept_stack<R>(f: impl FnOnce() -> R) -> Result<R> {
+    let stack = match SPARE.try_with(Cell::take) {
+        Ok(Some(stack)) => stack,
+        // None: first use on this thread, or a host function of a call already on the kept
+        // stack calls another plugin with too little room left.
+        _ => Stack::map()?,
+    };
+    let outer_low = STACK_LOW.try_with(|low| low.replace(stack.low())).ok();
+    // SAFETY: `stack.low()..stack.low() + OWN_STACK` is a readable and writable mapping
+    // owned by `stack`, which outlives this call; both ends are page-aligned, which meets
+    // every target's stack alignment; a guard area sits below it. The callback cannot unwind:
+    // `catch_unwind` stops any panic, which resumes below, back on the caller's stack.
+    let result = unsafe {
+        psm::on_stack(stack.low() as *mut u8, OWN_STACK, || {
+            catch_unwind(AssertUnwindSafe(f))
+        })
+    };
+    if let Some(low) = outer_low {
+        let _ = STACK_LOW.try_with(|cell| cell.set(low));
+    }
+    // Keep one stack per thread; one left by a nested call is unmapped instead.
+    let _ = SPARE.try_with(|spare| spare.replace(Some(stack)));
+    match result {
+        Ok(value) => Ok(value),
+        Err(payload) => resume_unwind(payload),
+    }
+}
+
+/// The lowest usable address of the calling thread's stack.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn thread_stack_low() -> Option<usize> {
+    main_thread_stack_low().or_else(pthread_stack_low)
+}
+
+/// The main thread's stack bottom from its top and `RLIMIT_STACK`, as glibc computes it, but
+/// without the read of `/proc/self/maps` that makes `pthread_getattr_np` take 50-100 µs there.
+/// (glibc also lowers the size to the gap above the next mapping below; the kernel keeps
+/// mappings at least the limit away from the stack, so that gap is not smaller.) `None` on
+/// other threads and without a finite limit.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn main_thread_stack_low() -> Option<usize> {
+    // SAFETY: `gettid` and `getpid` have no preconditions.
+    if unsafe { libc::gettid() != libc::getpid() } {
+        return None;
+    }
+    let mut limit = std::mem::MaybeUninit::<libc::rlimit>::uninit();
+    // SAFETY: `limit` is a valid out-parameter, read only when `getrlimit` succeeds.
+    let limit = unsafe {
+        if libc::getrlimit(libc::RLIMIT_STACK, limit.as_mut_ptr()) != 0 {
+            return None;
+        }
+        limit.assume_init().rlim_cur
+    };
+    if limit == libc::RLIM_INFINITY {
+        return None;
+    }
+    main_thread_stack_top().checked_sub(usize::try_from(limit).ok()?)
+}
+
+/// The end of the page holding glibc's `__libc_stack_end`, which glibc takes as the top of
+/// the main thread's stack.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn main_thread_stack_top() -> usize {
+    extern "C" {
+        /// Set by glibc before `main` to an address near the top of the main thread's stack.
+        static __libc_stack_end: *const libc::c_void;
+    }
+    // SAFETY: glibc writes `__libc_stack_end` once, before any code of this library runs.
+    let end = unsafe { __libc_stack_end } as usize;
+    (end | 4095).saturating_add(1)
+}
+
+/// Without glibc the main thread is looked up like any other.
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(all(target_os = "linux", target_env = "gnu"))
+))]
+fn main_thread_stack_low() -> Option<usize> {
+    None
+}
+
+/// The lowest usable address of the calling thread's stack, from `pthread_getattr_np`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn pthread_stack_low() -> Option<usize> {
+    let mut attr = std::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
+    // SAFETY: `pthread_getattr_np` initialises `attr` when it returns 0, and only then is it
+    // read and destroyed; `addr` and `size` are valid out-parameters.
+    unsafe {
+        if libc::pthread_getattr_np(libc::pthread_self(), attr.as_mut_ptr()) != 0 {
+            return None;
+        }
+        let mut addr = std::ptr::null_mut();
+        let mut size = 0;
+        let rc = libc::pthread_attr_getstack(attr.as_ptr(), &mut addr, &mut size);
+        libc::pthread_attr_destroy(attr.as_mut_ptr());
+        (rc == 0 && size > 0).then_some(addr as usize)
+    }
+}
+
+/// Elsewhere the bounds are not looked up, and every call runs on a kept stack.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn thread_stack_low() -> Option<usize> {
+    None
+}
+
+/// A stack of [`OWN_STACK`] bytes above a [`GUARD`] area, in one anonymous mapping.
+struct Stack {
+    mapping: NonNull<libc::c_void>,
+}
+
+impl Stack {
+    fn map() -> Result<Self> {
+        let len = GUARD + OWN_STACK;
+        // SAFETY: a new private anonymous mapping that overlaps nothing; the result is checked.
+        let start = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        let mapping = NonNull::new(start)
+            .filter(|_| start != libc::MAP_FAILED)
+            .ok_or_else(|| no_stack("mmap"))?;
+        let stack = Stack { mapping };
+        // SAFETY: the range lies inside the mapping just made, and starts on a page boundary.
+        let rc = unsafe {
+            libc::mprotect(
+                stack.low() as *mut libc::c_void,
+                OWN_STACK,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        if rc != 0 {
+            return Err(no_stack("mprotect"));
+        }
+        Ok(stack)
+    }
+
+    /// The lowest address of the usable part.
+    fn low(&self) -> usize {
+        self.mapping.as_ptr() as usize + GUARD
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was made by `Stack::map` with this length and nothing runs on
+        // it any more: a stack is dropped only after `psm::on_stack` has returned.
+        unsafe {
+            libc::munmap(self.mapping.as_ptr(), GUARD + OWN_STACK);
+        }
+    }
+}
+
+fn no_stack(call: &str) -> Error {
+    Error::msg(format!(
+        "the calling thread has less than {} KiB of stack left for the plugin, and no stack \
+         of its own could be made for the call ({call}: {})",
+        NEEDED / 1024,
+        std::io::Error::last_os_error()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn the_main_thread_top_is_the_top_of_the_stack_mapping() {
+        // Tests run on other threads: the main thread's estimate is not used here...
+        assert_eq!(main_thread_stack_low(), None);
+        // ... and its top is the page above glibc's stack end, below the end of the mapping
+        // (which also holds the environment and the arguments).
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        let line = maps.lines().find(|l| l.ends_with("[stack]")).unwrap();
+        let range = line.split_whitespace().next().unwrap();
+        let (start, end) = range.split_once('-').unwrap();
+        let start = usize::from_str_radix(start, 16).unwrap();
+        let end = usize::from_str_radix(end, 16).unwrap();
+        let top = main_thread_stack_top();
+        assert!(start < top && top <= end, "{top:#x} outside {range}");
+        assert!(
+            end - top < 256 * 1024,
+            "{top:#x} far below the end of {range}"
+        );
+    }
+
+    #[test]
+    fn a_thread_with_room_runs_in_place() {
+        let here = psm::stack_pointer() as usize;
+        let inside = with_room(|| psm::stack_pointer() as usize).unwrap();
+        assert!(
+            here.abs_diff(inside) < 64 * 1024,
+            "moved from {here:#x} to {inside:#x}"
+        );
+    }
+
+    #[test]
+    fn a_small_thread_runs_on_the_kept_stack_and_reuses_it() {
+        std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(|| {
+                let thread = std::thread::current().id();
+                let (sp, id) =
+                    with_room(|| (psm::stack_pointer() as usize, std::thread::current().id()))
+                        .unwrap();
+                assert_eq!(id, thread);
+                let own_low = STACK_LOW.with(Cell::get);
+                assert!(own_low != 0 && own_low != usize::MAX);
+                let low = SPARE.with(|spare| {
+                    let stack = spare.take().unwrap();
+                    let low = stack.low();
+                    spare.set(Some(stack));
+                    low
+                });
+                assert!((low..low + OWN_STACK).contains(&sp));
+                // The same stack serves the next call, and panics come back as panics.
+                let again = with_room(|| psm::stack_pointer() as usize).unwrap();
+                assert!((low..low + OWN_STACK).contains(&again));
+                let panicked = catch_unwind(|| with_room(|| -> () { std::panic::panic_any(7_u8) }));
+                assert_eq!(panicked.unwrap_err().downcast_ref::<u8>(), Some(&7));
+                assert_eq!(STACK_LOW.with(Cell::get), own_low);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+}
