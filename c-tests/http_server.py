@@ -16,6 +16,8 @@ Routes:
   GET  /redirect-denied  302 to http://localhost:<port>/hello (a host name, not 127.0.0.1)
   GET  /redirect-ok      302 to /hello
   GET  /slow             sleeps 3 s, then 200 "slow"
+  GET  /never            never answers: keeps the connection open and silent
+  GET  /stalled-body     200 with Content-Length 100, sends 5 bytes of the body, then nothing
   GET  /plugin/<name>    200 with the file <name> of PLUGINS_DIR, or 404
   anything else          404 "not found"
 """
@@ -35,6 +37,7 @@ PLUGINS_DIR = (
 )
 PLUGIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 MAX_LIFETIME_SECONDS = 600
+NEVER = threading.Event()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -90,6 +93,20 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/slow" and self.command == "GET":
             time.sleep(3)
             self.reply(200, b"slow")
+        elif path == "/never" and self.command == "GET":
+            NEVER.wait(MAX_LIFETIME_SECONDS)
+            self.close_connection = True
+        elif path == "/stalled-body" and self.command == "GET":
+            try:
+                self.send_response(200)
+                self.send_header("Content-Length", "100")
+                self.end_headers()
+                self.wfile.write(b"start")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            NEVER.wait(MAX_LIFETIME_SECONDS)
+            self.close_connection = True
         elif path.startswith("/plugin/") and self.command == "GET":
             name = path[len("/plugin/"):]
             file = os.path.join(PLUGINS_DIR, name)

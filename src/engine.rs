@@ -105,6 +105,7 @@ impl Runtime {
                 let mut linker = Linker::new(&self.engine);
                 linker.allow_shadowing(true);
                 wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi)?;
+                crate::wasi::define_link_checks(&mut linker)?;
                 // Any exit code ends the call with that code (wasmtime-wasi refuses 126 and up).
                 linker.func_wrap(
                     "wasi_snapshot_preview1",

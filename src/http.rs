@@ -3,8 +3,18 @@
 //!
 //! Requests go through `ureq`. Redirects are followed here, one hop at a time, so that every
 //! hop is checked against `allowed_hosts`.
+//!
+//! A guest's request runs on a request thread ([`HttpRequest::start`]) while the calling
+//! thread waits for it in short slices, so that a cancel or the call's deadline ends the wait
+//! within [`WAIT_SLICE`] whatever the server does (docs/abi.md §8.1, §8.5). A request given up
+//! on is shut down (`ureq::Agent::shutdown` closes its sockets), so its thread is free again
+//! as soon as any connect or name lookup it is in returns; until then it counts against
+//! [`MAX_ABANDONED`]. Request threads are kept for reuse ([`run_on_request_thread`]).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -18,6 +28,20 @@ const MAX_REDIRECTS: usize = 10;
 const MODULE_FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest remote module accepted.
 const MAX_MODULE_BYTES: u64 = 512 * 1024 * 1024;
+/// How long a caller waits for a request before it checks again whether to give up.
+const WAIT_SLICE: Duration = Duration::from_millis(50);
+/// How many requests given up on may still be ending at once; while that many are, new
+/// requests fail.
+const MAX_ABANDONED: usize = 64;
+/// Requests given up on whose threads are not free yet.
+static ABANDONED: AtomicUsize = AtomicUsize::new(0);
+/// How many request threads may wait for their next request.
+const MAX_IDLE_THREADS: usize = 4;
+/// How long a request thread waits for its next request before it ends.
+const IDLE_THREAD_LIFETIME: Duration = Duration::from_secs(10);
+/// Request threads waiting for their next request, each with an id that tells them apart.
+static IDLE_THREADS: Mutex<Vec<(u64, Sender<Job>)>> = Mutex::new(Vec::new());
+static NEXT_THREAD_ID: AtomicU64 = AtomicU64::new(0);
 
 /// A guest's request description, the JSON `http_request` takes.
 #[derive(Debug, Deserialize)]
@@ -80,24 +104,47 @@ fn agent(timeout: Option<Duration>) -> ureq::Agent {
         .new_agent()
 }
 
-fn transport_error(err: ureq::Error) -> Error {
-    match err {
-        ureq::Error::Timeout(_) => Error::msg("timeout"),
-        other => Error::msg(other.to_string()),
+/// Why a request failed: it ran out of time, or anything else.
+#[derive(Debug)]
+enum Failure {
+    TimedOut,
+    Failed(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        Failure::Failed(err)
     }
 }
 
-/// Sends a request and follows redirects, checking each hop with `allow` (which returns an
-/// error for a URL that may not be reached).
+impl From<ureq::Error> for Failure {
+    fn from(err: ureq::Error) -> Self {
+        match err {
+            ureq::Error::Timeout(_) => Failure::TimedOut,
+            other => Failure::Failed(Error::msg(other.to_string())),
+        }
+    }
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Failure::TimedOut => Error::msg("timeout"),
+            Failure::Failed(err) => err,
+        }
+    }
+}
+
+/// Sends a request through `agent` and follows redirects, checking each hop with `allow`
+/// (which returns an error for a URL that may not be reached).
 fn send(
+    agent: &ureq::Agent,
     method: Method,
     url: &str,
     headers: &BTreeMap<String, String>,
     body: Vec<u8>,
-    timeout: Option<Duration>,
     allow: &dyn Fn(&str) -> Result<Uri>,
-) -> Result<Response<ureq::Body>> {
-    let agent = agent(timeout);
+) -> Result<Response<ureq::Body>, Failure> {
     let mut method = method;
     let mut body = body;
     let mut url = url.to_owned();
@@ -110,7 +157,7 @@ fn send(
         let request = request
             .body(body.clone())
             .map_err(|e| Error::msg(e.to_string()))?;
-        let response = agent.run(request).map_err(transport_error)?;
+        let response = agent.run(request)?;
         let location = response
             .headers()
             .get("location")
@@ -128,7 +175,18 @@ fn send(
             _ => return Ok(response),
         }
     }
-    Err(Error::msg(format!("too many redirects requesting {url}")))
+    Err(Error::msg(format!("too many redirects requesting {url}")).into())
+}
+
+/// Reads a response's body; fails when it is longer than `max` bytes.
+fn read_body(response: &mut Response<ureq::Body>, max: u64) -> Result<Vec<u8>, Failure> {
+    match response.body_mut().with_config().limit(max).read_to_vec() {
+        Ok(body) => Ok(body),
+        Err(ureq::Error::BodyExceedsLimit(_)) => Err(Failure::Failed(Error::msg(format!(
+            "HTTP response exceeds the configured maximum number of bytes: {max}"
+        )))),
+        Err(other) => Err(other.into()),
+    }
 }
 
 fn parse_method(method: Option<&str>) -> Result<Method> {
@@ -148,17 +206,42 @@ impl HttpRequest {
         allowed_uri(&self.url, allowed_hosts).map(drop)
     }
 
-    /// Sends the request with `body`, following redirects to hosts `allowed_hosts` lets
-    /// through; fails with "timeout" when `timeout` passes first.
-    pub(crate) fn send(
-        &self,
+    /// Starts sending the request with `body` on a request thread, following redirects to
+    /// hosts `allowed_hosts` lets through, within `timeout`; the body read is limited to
+    /// `max_body` bytes. Fails at once when too many requests given up on are still ending.
+    pub(crate) fn start(
+        self,
         body: Vec<u8>,
         allowed_hosts: &[String],
         timeout: Option<Duration>,
-    ) -> Result<HttpResponse> {
+        max_body: u64,
+    ) -> Result<InFlight> {
         let method = parse_method(self.method.as_deref())?;
-        let allow = |url: &str| allowed_uri(url, allowed_hosts);
-        send(method, &self.url, &self.headers, body, timeout, &allow).map(HttpResponse)
+        if ABANDONED.load(Ordering::Acquire) >= MAX_ABANDONED {
+            return Err(Error::msg(
+                "too many cancelled HTTP requests are still closing; try again later",
+            ));
+        }
+        let agent = agent(timeout);
+        let (head_sender, heads) = mpsc::channel();
+        let (body_sender, bodies) = mpsc::channel();
+        let state = Arc::new(AtomicU8::new(RUNNING));
+        let worker = Worker {
+            request: self,
+            method,
+            body,
+            allowed_hosts: allowed_hosts.to_vec(),
+            max_body,
+            agent: agent.clone(),
+            state: Arc::clone(&state),
+        };
+        run_on_request_thread(Box::new(move || worker.run(&head_sender, &body_sender)))?;
+        Ok(InFlight {
+            heads,
+            bodies,
+            agent,
+            state,
+        })
     }
 }
 
@@ -172,31 +255,213 @@ fn allowed_uri(url: &str, allowed_hosts: &[String]) -> Result<Uri> {
     }
 }
 
-/// A response whose status and headers have arrived; the body is read on demand.
-pub(crate) struct HttpResponse(Response<ureq::Body>);
+/// The status and headers of a response.
+#[derive(Debug)]
+pub(crate) struct Head {
+    pub(crate) status: u16,
+    /// Names in lower case, in the order received; values that are not UTF-8 are left out.
+    pub(crate) headers: Vec<(String, String)>,
+}
 
-impl HttpResponse {
-    /// The HTTP status code.
-    pub(crate) fn status(&self) -> u16 {
-        self.0.status().as_u16()
+impl Head {
+    fn of(response: &Response<ureq::Body>) -> Self {
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                let value = value.to_str().ok()?;
+                Some((name.as_str().to_ascii_lowercase(), value.to_owned()))
+            })
+            .collect();
+        Head {
+            status: response.status().as_u16(),
+            headers,
+        }
+    }
+}
+
+/// What a request thread runs.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `job` on an idle request thread, or on a new one. Threads are kept for a while after
+/// their request, because starting one costs a good part of a loopback request's time.
+fn run_on_request_thread(mut job: Job) -> Result<()> {
+    loop {
+        let idle = IDLE_THREADS.lock().ok().and_then(|mut idle| idle.pop());
+        let Some((_, thread)) = idle else {
+            break;
+        };
+        match thread.send(job) {
+            Ok(()) => return Ok(()),
+            // That thread has just ended; try the next one.
+            Err(mpsc::SendError(returned)) => job = returned,
+        }
+    }
+    std::thread::Builder::new()
+        .name("extism-http".into())
+        .spawn(move || serve_requests(job))
+        .map(drop)
+        .map_err(|e| Error::msg(format!("unable to start the HTTP request: {e}")))
+}
+
+/// The life of a request thread: runs `job`, then the jobs it is given while it waits in
+/// [`IDLE_THREADS`], until it has waited [`IDLE_THREAD_LIFETIME`] or enough others wait.
+fn serve_requests(job: Job) {
+    let id = NEXT_THREAD_ID.fetch_add(1, Ordering::Relaxed);
+    let (sender, jobs) = mpsc::channel();
+    let mut job = job;
+    loop {
+        job();
+        match IDLE_THREADS.lock() {
+            Ok(mut idle) if idle.len() < MAX_IDLE_THREADS => idle.push((id, sender.clone())),
+            _ => return,
+        }
+        job = match jobs.recv_timeout(IDLE_THREAD_LIFETIME) {
+            Ok(next) => next,
+            Err(_) => {
+                if let Ok(mut idle) = IDLE_THREADS.lock() {
+                    idle.retain(|(other, _)| *other != id);
+                }
+                // Taken from the list before the line above, this thread may have been sent
+                // a job since: run it. A job sent after this thread ends comes back to its
+                // sender, which starts another thread.
+                match jobs.try_recv() {
+                    Ok(next) => next,
+                    Err(_) => return,
+                }
+            }
+        };
+    }
+}
+
+/// [`Worker::state`]: the request is still running.
+const RUNNING: u8 = 0;
+/// [`Worker::state`]: the request has ended and its thread needs nothing more.
+const FINISHED: u8 = 1;
+/// [`Worker::state`]: the caller gave up while the request was running.
+const GIVEN_UP: u8 = 2;
+
+/// A request, as its request thread runs it.
+struct Worker {
+    request: HttpRequest,
+    method: Method,
+    body: Vec<u8>,
+    allowed_hosts: Vec<String>,
+    max_body: u64,
+    agent: ureq::Agent,
+    /// [`RUNNING`], [`FINISHED`] or [`GIVEN_UP`], shared with the [`InFlight`].
+    state: Arc<AtomicU8>,
+}
+
+impl Worker {
+    /// Sends the request and reports its head, then its body (or the failure of either).
+    fn run(self, heads: &Sender<Result<Head, Failure>>, bodies: &Sender<Result<Vec<u8>, Failure>>) {
+        let Worker {
+            request,
+            method,
+            body,
+            allowed_hosts,
+            max_body,
+            agent,
+            state,
+        } = self;
+        // Ends the request's count even if ureq panics.
+        let finished = Finished(&state);
+        let allow = |url: &str| allowed_uri(url, &allowed_hosts);
+        let sent = send(&agent, method, &request.url, &request.headers, body, &allow);
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(failure) => {
+                finished.finish();
+                // The caller may have stopped listening; nothing is left to do then.
+                let _ = heads.send(Err(failure));
+                return;
+            }
+        };
+        if heads.send(Ok(Head::of(&response))).is_err() {
+            return;
+        }
+        let body = read_body(&mut response, max_body);
+        // Finished before the body is handed over, so that a caller who got it never shuts
+        // the agent down or counts the request as given up.
+        finished.finish();
+        let _ = bodies.send(body);
+    }
+}
+
+/// Marks a [`Worker`] finished, when asked or when dropped, and releases its place among the
+/// requests given up on if it had one.
+struct Finished<'a>(&'a AtomicU8);
+
+impl Finished<'_> {
+    fn finish(&self) {
+        if self.0.swap(FINISHED, Ordering::AcqRel) == GIVEN_UP {
+            ABANDONED.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// A request running on a request thread ([`HttpRequest::start`]). Dropping it before the
+/// body has arrived gives the request up: its connections are shut down, so its thread is
+/// free again as soon as a connect or name lookup it is in returns.
+pub(crate) struct InFlight {
+    heads: Receiver<Result<Head, Failure>>,
+    bodies: Receiver<Result<Vec<u8>, Failure>>,
+    agent: ureq::Agent,
+    state: Arc<AtomicU8>,
+}
+
+impl InFlight {
+    /// Waits for the status and headers. `Ok(None)` when `stop` returned true first or the
+    /// request ran out of its time.
+    pub(crate) fn head(&self, stop: &dyn Fn() -> bool) -> Result<Option<Head>> {
+        wait(&self.heads, stop)
     }
 
-    /// The headers with lower-case names; values that are not UTF-8 are skipped.
-    pub(crate) fn headers(&self) -> impl Iterator<Item = (String, &str)> {
-        self.0.headers().iter().filter_map(|(name, value)| {
-            let value = value.to_str().ok()?;
-            Some((name.as_str().to_ascii_lowercase(), value))
-        })
+    /// Waits for the body, after [`InFlight::head`]. `Ok(None)` when `stop` returned true
+    /// first or the request ran out of its time.
+    pub(crate) fn body(&self, stop: &dyn Fn() -> bool) -> Result<Option<Vec<u8>>> {
+        wait(&self.bodies, stop)
     }
+}
 
-    /// Reads the body; fails when it is longer than `max` bytes.
-    pub(crate) fn read_body(&mut self, max: u64) -> Result<Vec<u8>> {
-        match self.0.body_mut().with_config().limit(max).read_to_vec() {
-            Ok(body) => Ok(body),
-            Err(ureq::Error::BodyExceedsLimit(_)) => Err(Error::msg(format!(
-                "HTTP response exceeds the configured maximum number of bytes: {max}"
-            ))),
-            Err(other) => Err(transport_error(other)),
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // Counted before the worker can see GIVEN_UP, so its release never comes first.
+        ABANDONED.fetch_add(1, Ordering::AcqRel);
+        let given_up = self
+            .state
+            .compare_exchange(RUNNING, GIVEN_UP, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if given_up {
+            self.agent.clone().shutdown();
+        } else {
+            ABANDONED.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Waits for the next report on `reports`, checking `stop` every [`WAIT_SLICE`].
+fn wait<T>(reports: &Receiver<Result<T, Failure>>, stop: &dyn Fn() -> bool) -> Result<Option<T>> {
+    loop {
+        match reports.recv_timeout(WAIT_SLICE) {
+            Ok(Ok(value)) => return Ok(Some(value)),
+            Ok(Err(Failure::TimedOut)) => return Ok(None),
+            Ok(Err(Failure::Failed(err))) => return Err(err),
+            Err(RecvTimeoutError::Timeout) => {
+                if stop() {
+                    return Ok(None);
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(Error::msg("the HTTP request ended without a response"))
+            }
         }
     }
 }
@@ -206,15 +471,16 @@ pub(crate) fn fetch_module(wasm: &WasmUrl) -> Result<Vec<u8>> {
     let fail = |e: Error| Error::msg(format!("Unable to fetch {}: {}", wasm.url, e.message()));
     let method = parse_method(wasm.method.as_deref()).map_err(fail)?;
     let allow_any = |url: &str| host_of(url).map(|(uri, _)| uri);
+    let agent = agent(Some(MODULE_FETCH_TIMEOUT));
     let mut response = send(
+        &agent,
         method,
         &wasm.url,
         &wasm.headers,
         Vec::new(),
-        Some(MODULE_FETCH_TIMEOUT),
         &allow_any,
     )
-    .map_err(fail)?;
+    .map_err(|e| fail(e.into_error()))?;
     if !response.status().is_success() {
         return Err(fail(Error::msg(format!(
             "HTTP status {}",
@@ -226,12 +492,95 @@ pub(crate) fn fetch_module(wasm: &WasmUrl) -> Result<Vec<u8>> {
         .with_config()
         .limit(MAX_MODULE_BYTES)
         .read_to_vec()
-        .map_err(|e| fail(transport_error(e)))
+        .map_err(|e| fail(Failure::from(e).into_error()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    /// Serves one connection: reads the request head, then answers with `answer` (nothing if
+    /// it is `None`) and reads until the client closes. Returns the URL, and a thread that
+    /// ends with the time from the request's arrival to the close.
+    fn serve_once(answer: Option<&'static [u8]>) -> (String, std::thread::JoinHandle<Duration>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.ends_with(b"\r\n\r\n") {
+                let n = stream.read(&mut buf).unwrap();
+                assert!(n > 0, "the client closed before sending its request");
+                head.extend_from_slice(&buf[..n]);
+            }
+            let arrived = Instant::now();
+            if let Some(answer) = answer {
+                stream.write_all(answer).unwrap();
+            }
+            loop {
+                match stream.read(&mut buf) {
+                    Ok(0) => return arrived.elapsed(),
+                    Ok(_) => {}
+                    Err(e) => panic!("the client kept the connection open: {e}"),
+                }
+            }
+        });
+        (url, server)
+    }
+
+    fn start(url: &str) -> InFlight {
+        let request = HttpRequest::parse(&format!("{{\"url\":\"{url}\"}}")).unwrap();
+        request
+            .start(Vec::new(), &["127.0.0.1".to_owned()], None, 1024)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_request_given_up_on_is_closed_and_frees_its_thread() {
+        // Answered: the body arrives, and the request was never given up on.
+        let (url, server) = serve_once(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        let request = start(&url);
+        let never = || false;
+        assert_eq!(request.head(&never).unwrap().unwrap().status, 200);
+        assert_eq!(request.body(&never).unwrap().unwrap(), b"ok");
+        drop(request);
+        assert_eq!(ABANDONED.load(Ordering::Acquire), 0);
+        server.join().unwrap();
+
+        // Never answered, no timeout: `stop` ends the wait, and dropping the request closes
+        // its connection at once, so its thread ends.
+        let (url, server) = serve_once(None);
+        let request = start(&url);
+        let started = Instant::now();
+        let stop = || started.elapsed() >= Duration::from_millis(100);
+        assert!(request.head(&stop).unwrap().is_none());
+        let waited = started.elapsed();
+        assert!(
+            waited < Duration::from_millis(100) + 2 * WAIT_SLICE,
+            "{waited:?}"
+        );
+        drop(request);
+        let open_for = server.join().unwrap();
+        assert!(
+            open_for < Duration::from_secs(2),
+            "closed after {open_for:?}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while ABANDONED.load(Ordering::Acquire) != 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the request's thread was not freed"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
 
     #[test]
     fn matches_hosts_with_globs() {

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Caller, Linker};
+use wasmtime::{Caller, Linker, Trap};
 
-use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::kernel;
 use crate::log::Level;
@@ -153,7 +153,9 @@ fn log_message(mut cx: Cx, level: Level, handle: i64) -> wasmtime::Result<()> {
     Ok(())
 }
 
-/// `http_request(req, body) -> response body handle` (docs/abi.md §8.5).
+/// `http_request(req, body) -> response body handle` (docs/abi.md §8.5). A cancel or the
+/// call's deadline ends the wait for the server and fails the call like a timeout in wasm
+/// (docs/abi.md §8.1).
 fn http_request(mut cx: Cx, req: i64, body: i64) -> wasmtime::Result<i64> {
     let headers_enabled = cx
         .data()
@@ -166,39 +168,39 @@ fn http_request(mut cx: Cx, req: i64, body: i64) -> wasmtime::Result<i64> {
         data.http_headers = headers_enabled.then(BTreeMap::new);
     }
     let request = HttpRequest::parse(&take_text(&mut cx, req, "http request")?)?;
-    let allowed = cx.data().settings.allowed_hosts.clone();
+    let settings = Arc::clone(&cx.data().settings);
     // Checked before the body is consumed; every redirect hop is checked the same way.
-    request.check(&allowed)?;
+    request.check(&settings.allowed_hosts)?;
     let body = if body != 0 {
         take_bytes(&mut cx, body, "http body")?
     } else {
         Vec::new()
     };
-    let timeout = remaining(cx.data().deadline)?;
-    let mut response = request.send(body, &allowed, timeout)?;
+    let plugin = Arc::clone(&cx.data().plugin);
+    let deadline = cx.data().deadline;
+    let stop = || plugin.is_cancelled() || deadline.is_some_and(|at| timer::now_ms() >= at);
+    if stop() {
+        return Err(Trap::Interrupt.into());
+    }
+    // What is left of the call's time; at least 1 ms, as a zero timeout would mean none.
+    let timeout =
+        deadline.map(|at| Duration::from_millis(at.saturating_sub(timer::now_ms()).max(1)));
+    let request = request.start(
+        body,
+        &settings.allowed_hosts,
+        timeout,
+        settings.max_http_response_bytes,
+    )?;
+    let head = request.head(&stop)?.ok_or(Trap::Interrupt)?;
     {
         let data = cx.data_mut();
-        data.http_status = i32::from(response.status());
+        data.http_status = i32::from(head.status);
         if let Some(collected) = &mut data.http_headers {
-            for (name, value) in response.headers() {
-                collected.insert(name, value.to_owned());
-            }
+            collected.extend(head.headers);
         }
     }
-    let body = response.read_body(cx.data().settings.max_http_response_bytes)?;
+    let body = request.body(&stop)?.ok_or(Trap::Interrupt)?;
     kernel::alloc_bytes(&mut cx, &body).map(|h| h as i64)
-}
-
-/// Time left before the call's `deadline` (a [`timer::now_ms`] reading); an error once it has
-/// passed.
-fn remaining(deadline: Option<u64>) -> Result<Option<Duration>> {
-    match deadline {
-        None => Ok(None),
-        Some(deadline) => match deadline.checked_sub(timer::now_ms()) {
-            Some(left) if left > 0 => Ok(Some(Duration::from_millis(left))),
-            _ => Err(Error::msg("timeout")),
-        },
-    }
 }
 
 /// `http_headers() -> handle of a JSON object`, or 0 when headers are not enabled.

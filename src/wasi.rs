@@ -1,11 +1,18 @@
 //! The WASI preview1 context of a plugin (docs/abi.md §8.3): no args, no environment, no stdio
-//! unless `EXTISM_ENABLE_WASI_OUTPUT` is set, and `allowed_paths` as preopened directories.
+//! unless `EXTISM_ENABLE_WASI_OUTPUT` is set, and `allowed_paths` as preopened directories;
+//! and the checks that keep a guest from planting links that lead out of them.
 
-use wasmtime_wasi::p1::WasiP1Ctx;
+use std::path::{Component, Path};
+
+use wasmtime::{AsContextMut, Caller, Extern, Linker};
+use wasmtime_wasi::p1::wasi_snapshot_preview1::{self as preview1, WasiSnapshotPreview1};
+use wasmtime_wasi::p1::{types, WasiP1Ctx};
+use wasmtime_wasi::runtime::in_tokio;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wiggle::{GuestMemory, GuestPtr};
 
 use crate::error::{Error, Result};
-use crate::store::Settings;
+use crate::store::{Settings, StoreData};
 
 /// Builds the WASI context for one store.
 pub(crate) fn context(settings: &Settings) -> Result<WasiP1Ctx> {
@@ -34,4 +41,148 @@ pub(crate) fn context(settings: &Settings) -> Result<WasiP1Ctx> {
             })?;
     }
     Ok(builder.build_p1())
+}
+
+/// Replaces wasmtime-wasi's `path_symlink` and `path_link` in `linker` (which must allow
+/// shadowing and already hold WASI preview1) with versions that refuse links a guest could
+/// use to lead the host, or another program, out of a mount (docs/abi.md §8.3):
+///
+/// - a symlink whose target is absolute or has a `..` component. A lexical check of `..`
+///   against the link's depth would not hold: the guest can later move the link, or a
+///   directory above it, closer to the mount's root, and a `..` after a symlinked component
+///   climbs from wherever that symlink points (`s -> .` then `x -> s/../secret`). A target made
+///   only of names, on the other hand, stays at or below the link's directory wherever the link
+///   is moved, through any chain of such links.
+/// - a hard link of a symlink, which would copy a link the guest could not have made (one the
+///   host placed in the mount) to a new place.
+///
+/// A refused call returns `EPERM` and changes nothing, as wasmtime-wasi does for the absolute
+/// targets it refuses itself. Everything else goes to wasmtime-wasi's own implementation.
+pub(crate) fn define_link_checks(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
+    linker.func_wrap(
+        PREVIEW1,
+        "path_symlink",
+        |mut caller: Caller<'_, StoreData>,
+         target: i32,
+         target_len: i32,
+         fd: i32,
+         link: i32,
+         link_len: i32|
+         -> wasmtime::Result<i32> {
+            with_preview1(&mut caller, |ctx, memory| {
+                if leads_out(memory, target, target_len, ctx.hostcall_fuel) {
+                    return Ok(refused());
+                }
+                in_tokio(preview1::path_symlink(
+                    ctx.wasi, memory, target, target_len, fd, link, link_len,
+                ))
+            })
+        },
+    )?;
+    linker.func_wrap(
+        PREVIEW1,
+        "path_link",
+        |mut caller: Caller<'_, StoreData>,
+         old_fd: i32,
+         old_flags: i32,
+         old: i32,
+         old_len: i32,
+         new_fd: i32,
+         new: i32,
+         new_len: i32|
+         -> wasmtime::Result<i32> {
+            with_preview1(&mut caller, |ctx, memory| {
+                if is_symlink(ctx.wasi, memory, old_fd, old, old_len) {
+                    return Ok(refused());
+                }
+                // The check spent fuel on the path; the link gets the whole allowance.
+                ctx.wasi.set_hostcall_fuel(ctx.hostcall_fuel);
+                in_tokio(preview1::path_link(
+                    ctx.wasi, memory, old_fd, old_flags, old, old_len, new_fd, new, new_len,
+                ))
+            })
+        },
+    )?;
+    Ok(())
+}
+
+const PREVIEW1: &str = "wasi_snapshot_preview1";
+
+/// The errno of a refused link.
+fn refused() -> i32 {
+    i32::from(u16::from(types::Errno::Perm))
+}
+
+/// The WASI context of a preview1 call, with the store's host-call fuel: how many bytes of
+/// guest data the host may copy for this call.
+struct Preview1Context<'a> {
+    wasi: &'a mut WasiP1Ctx,
+    hostcall_fuel: usize,
+}
+
+/// Runs `f` with the caller's WASI context and its memory, as wasmtime-wasi's own preview1
+/// functions get them.
+fn with_preview1(
+    caller: &mut Caller<'_, StoreData>,
+    f: impl FnOnce(Preview1Context<'_>, &mut GuestMemory<'_>) -> wasmtime::Result<i32>,
+) -> wasmtime::Result<i32> {
+    let hostcall_fuel = caller.as_context_mut().hostcall_fuel();
+    match caller.get_export("memory") {
+        Some(Extern::Memory(memory)) => {
+            let (bytes, data) = memory.data_and_store_mut(&mut *caller);
+            let wasi = data.wasi();
+            wasi.set_hostcall_fuel(hostcall_fuel);
+            let context = Preview1Context {
+                wasi,
+                hostcall_fuel,
+            };
+            f(context, &mut GuestMemory::Unshared(bytes))
+        }
+        Some(Extern::SharedMemory(memory)) => {
+            let wasi = caller.data_mut().wasi();
+            wasi.set_hostcall_fuel(hostcall_fuel);
+            let context = Preview1Context {
+                wasi,
+                hostcall_fuel,
+            };
+            f(context, &mut GuestMemory::Shared(memory.data()))
+        }
+        _ => Err(wasmtime::Error::msg("missing required memory export")),
+    }
+}
+
+/// Whether the symlink target at `ptr`/`len` in guest memory is absolute or has a `..`
+/// component. A target that cannot be read (out of bounds, not UTF-8, longer than the
+/// host-call fuel allows) is left to wasmtime-wasi, which fails the call with its own errno.
+fn leads_out(memory: &GuestMemory<'_>, ptr: i32, len: i32, hostcall_fuel: usize) -> bool {
+    if usize::try_from(len as u32).map_or(true, |len| len > hostcall_fuel) {
+        return false;
+    }
+    let Ok(target) = memory.as_cow_str(GuestPtr::new((ptr as u32, len as u32))) else {
+        return false;
+    };
+    Path::new(target.as_ref())
+        .components()
+        .any(|part| !matches!(part, Component::Normal(_) | Component::CurDir))
+}
+
+/// Whether `path` (at `ptr`/`len` in guest memory) names a symlink in directory `fd`, without
+/// following it. Anything that cannot be checked is left to wasmtime-wasi's `path_link`,
+/// which fails on it alike.
+fn is_symlink(
+    wasi: &mut WasiP1Ctx,
+    memory: &mut GuestMemory<'_>,
+    fd: i32,
+    ptr: i32,
+    len: i32,
+) -> bool {
+    let path = GuestPtr::new((ptr as u32, len as u32));
+    let stat = in_tokio(WasiSnapshotPreview1::path_filestat_get(
+        wasi,
+        memory,
+        types::Fd::from(fd),
+        types::Lookupflags::empty(),
+        path,
+    ));
+    matches!(stat, Ok(stat) if stat.filetype == types::Filetype::SymbolicLink)
 }

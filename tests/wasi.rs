@@ -187,6 +187,109 @@ fn missing_allowed_path_fails_creation() {
     );
 }
 
+/// A plugin of `name` with `mount` preopened at `/data`.
+fn mounted(name: &str, mount: &std::path::Path) -> Plugin {
+    let mut manifest = manifest_for(name);
+    manifest.allowed_paths = Some(BTreeMap::from([(
+        mount.to_string_lossy().into_owned(),
+        PathBuf::from("/data"),
+    )]));
+    build(manifest, true)
+}
+
+/// Calls `func` of `wasi_links` with `input` and returns the errno it reports.
+fn link_errno(plugin: &Plugin, func: &str, input: &str) -> String {
+    let c = call(plugin, func, input);
+    assert_eq!((c.rc, c.error.as_deref()), (0, None), "{func} {input:?}");
+    c.text()
+}
+
+/// A guest cannot plant a symlink or hard link that leads out of its mount (docs/abi.md §8.3):
+/// such calls fail with EPERM (63) and leave nothing behind; links that stay inside work.
+#[test]
+fn guest_links_cannot_lead_out_of_a_mount() {
+    const EPERM: &str = "63";
+    let base = temp_dir("links");
+    let mount = base.join("mount");
+    std::fs::create_dir_all(mount.join("inner")).unwrap();
+    std::fs::write(base.join("secret.txt"), "secret").unwrap();
+    std::fs::write(mount.join("file"), "inside").unwrap();
+    // A link the host placed in the mount, leading out of it.
+    std::os::unix::fs::symlink("../secret.txt", mount.join("host_outward")).unwrap();
+    let plugin = mounted("wasi_links.wasm", &mount);
+    let absent = |name: &str| {
+        let path = mount.join(name);
+        assert!(
+            std::fs::symlink_metadata(&path).is_err(),
+            "{} was created (-> {:?})",
+            path.display(),
+            std::fs::read_link(&path)
+        );
+    };
+
+    // Targets that leave the mount, directly or after the guest moves the link or follows one
+    // of its own links: refused.
+    for (target, link) in [
+        ("../secret.txt", "evil"),
+        ("/etc/passwd", "absolute"),
+        ("inner/../../secret.txt", "climb"),
+        ("inner/../file", "dotdot"),
+        ("../file", "inner/up"),
+    ] {
+        let errno = link_errno(&plugin, "symlink", &format!("{target}\n{link}"));
+        assert_eq!(errno, EPERM, "symlink {link} -> {target}");
+        absent(link);
+    }
+    // `self -> .` stays inside, but `self/../secret.txt` would climb out through it.
+    assert_eq!(link_errno(&plugin, "symlink", ".\nself"), "0");
+    assert_eq!(
+        link_errno(&plugin, "symlink", "self/../secret.txt\nthrough_self"),
+        EPERM
+    );
+    absent("through_self");
+
+    // Targets made of names stay inside, and the guest can use them.
+    assert_eq!(link_errno(&plugin, "symlink", "file\ngood"), "0");
+    assert_eq!(
+        link_errno(&plugin, "symlink", "../file\ninner/up").as_str(),
+        EPERM
+    );
+    assert_eq!(
+        link_errno(&plugin, "symlink", "inner/./deeper\ninner_link"),
+        "0"
+    );
+    assert_eq!(
+        std::fs::read_link(mount.join("good")).unwrap(),
+        PathBuf::from("file")
+    );
+    assert_eq!(
+        std::fs::read_link(mount.join("inner_link")).unwrap(),
+        PathBuf::from("inner/./deeper")
+    );
+    let reader = mounted("wasi_hello.wasm", &mount);
+    assert_output(&reader, "read_file", "/data/good", b"inside");
+
+    // Hard links: of a symlink (the host's outward one, or the guest's own), refused; of a
+    // file, made.
+    assert_eq!(link_errno(&plugin, "link", "host_outward\ncopy"), EPERM);
+    absent("copy");
+    assert_eq!(link_errno(&plugin, "link", "good\ngood_copy"), EPERM);
+    absent("good_copy");
+    assert_eq!(link_errno(&plugin, "link", "file\nfile_copy"), "0");
+    assert_eq!(std::fs::read(mount.join("file_copy")).unwrap(), b"inside");
+
+    // A target outside the guest's memory fails the call, as wasmtime-wasi's own check does.
+    let c = call(&plugin, "symlink_oob", "oob");
+    assert_eq!(c.rc, -1);
+    let error = c.error.unwrap_or_default();
+    assert!(
+        error.starts_with("Pointer out of bounds"),
+        "error {error:?}"
+    );
+    absent("oob");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
 // ---- WASI exit codes (§4.1, §8.3) ----
 
 #[test]

@@ -24,10 +24,12 @@ pub unsafe extern "C" fn extism_plugin_cancel_handle(
     }
 }
 
-/// Asks the plugin's running call to stop: it then returns 134 with the error "timeout". An
-/// idle plugin and later calls are not affected. Returns true when the request was accepted
-/// (also when idle), false for NULL. Callable from any thread while a call runs; never blocks.
-/// Plugins made from the same compiled plugin are never affected.
+/// Asks the plugin's running call to stop: it then returns 134 with the error "timeout". A call
+/// waiting in `http_request` stops within 50 ms; one inside a host function of the caller's
+/// stops once that function returns. An idle plugin and later calls are not affected. Returns
+/// true when the request was accepted (also when idle), false for NULL. Callable from any
+/// thread while a call runs; never blocks. Plugins made from the same compiled plugin are
+/// never affected.
 ///
 /// # Safety
 /// `handle` is NULL or comes from `extism_plugin_cancel_handle` of a plugin not yet freed.
