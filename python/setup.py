@@ -68,11 +68,11 @@ def cffi_declarations(header: str) -> str:
             continued = stripped.endswith("\\")
             continue
         if stripped.startswith("#"):
-            directive = stripped[1:].split(None, 1)
+            directive = stripped[1:].split()
             name = directive[0] if directive else ""
             if name in ("pragma", "include", "define"):
                 continued = stripped.endswith("\\")
-            elif name == "ifdef" and directive[1].split()[0] == "__cplusplus" and not in_cplusplus:
+            elif directive[:2] == ["ifdef", "__cplusplus"] and not in_cplusplus:
                 in_cplusplus = True
             elif name == "endif" and in_cplusplus:
                 in_cplusplus = False
@@ -97,7 +97,7 @@ def write_ffi_module(path: str) -> None:
 
 
 class BuildLibrary(build_rust):
-    """Builds the library, installs it as extism_sys/libextism_sys.so and writes ffi.py beside it."""
+    """Builds the library, copies it in as extism_sys/libextism_sys.so, writes ffi.py beside it."""
 
     def get_dylib_ext_path(self, ext: RustExtension, target_fname: str) -> str:
         # setuptools-rust names the file like a Python extension module

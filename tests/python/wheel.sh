@@ -12,6 +12,8 @@
 #   4. `pip install --upgrade --force-reinstall ./python`, then 2 and 3 again
 #   5. uninstalling what step 1 installed leaves the environment as it was before step 1, and
 #      the build wrote nothing into python/
+#   6. in that environment, the reference (`pip install extism==1.1.1 extism-sys==1.41.0`), then
+#      `pip install extism==1.1.1 ./python` replaces it: the checks of 2 again
 # Prints one line per step and exits non-zero at the first failure.
 #
 #   usage: tests/python/wheel.sh [pytest arguments...]
@@ -23,6 +25,7 @@ root=$(cd "$here/../.." && pwd)
 venv=$root/build/python-wheel
 py=$venv/bin/python
 sdk_version=${EXTISM_SDK_VERSION:-1.1.1}
+reference_version=${EXTISM_SYS_VERSION:-1.41.0}
 pytest_version=${PYTEST_VERSION:-8.3.4}
 case ${EXTISM_PROFILE:-release} in
   release) cargo_profile=release ;;
@@ -67,6 +70,7 @@ installed() {
 # The checks of step 2, run by the environment's Python.
 check_identity() {
   "$py" - "$cargo_version" "$built_library" "$root/include/extism.h" <<'PY'
+import glob
 import hashlib
 import importlib.metadata
 import os
@@ -111,10 +115,12 @@ version = extism.extism_version()
 if version != cargo_version:
     problems.append(f"extism_version() is {version!r}, Cargo.toml says {cargo_version!r}")
 
+# cffi raises ffi.error for a declared function the library does not export.
+missing_symbol = (AttributeError, extism_sys.ffi.error)
 # Additive (ABI.md section 10): the reference library has no such symbol.
 try:
     extism_sys.lib.extism_current_plugin_set_error
-except AttributeError:
+except missing_symbol:
     problems.append("extism_current_plugin_set_error does not resolve")
 
 with open(header, encoding="utf-8") as f:
@@ -128,9 +134,12 @@ if declared != in_header:
 for name in sorted(declared):
     try:
         getattr(extism_sys.lib, name)
-    except AttributeError:
+    except missing_symbol:
         problems.append(f"{name} is declared but the library does not export it")
 
+dist_infos = glob.glob(os.path.join(sysconfig.get_paths()["platlib"], "extism_sys-*.dist-info"))
+if len(dist_infos) != 1:
+    problems.append(f"{len(dist_infos)} extism-sys installations: {sorted(dist_infos)}")
 metadata = importlib.metadata.metadata("extism-sys")
 if metadata["Version"] != f"{cargo_version}+dropin":
     problems.append(f"extism-sys version {metadata['Version']}, expected {cargo_version}+dropin")
@@ -178,7 +187,8 @@ run_suite "$@" || fail "tests/python"
 pass "tests/python on the installed wheel"
 
 echo "=== pip install --upgrade --force-reinstall ./python"
-"$py" -m pip install --upgrade --force-reinstall "$root/python" || fail "pip install --force-reinstall"
+"$py" -m pip install --upgrade --force-reinstall "$root/python" ||
+  fail "pip install --upgrade --force-reinstall"
 "$py" -m pip check || fail "pip check after the reinstall"
 check_identity || fail "after the reinstall, the loaded libextism_sys.so is not this library"
 run_suite "$@" || fail "tests/python after the reinstall"
@@ -196,10 +206,23 @@ if ! diff -u "$venv.before-files" <(snapshot); then
   fail "the environment differs from before the install (above: - missing, + left over)"
 fi
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
-  stray=$(git -C "$root" status --porcelain --ignored -- python)
+  # New files, ignored or not; edits of tracked files are the developer's own.
+  stray=$(git -C "$root" status --porcelain --ignored --untracked-files=all -- python |
+    grep -E '^(\?\?|!!)' || true)
   [[ -z $stray ]] || fail "the build wrote into python/: $stray"
 fi
 pass "uninstall leaves the environment as before; python/ untouched"
+
+echo "=== switch an environment from the reference extism-sys $reference_version with one command"
+"$py" -m pip install -q "extism==$sdk_version" "extism-sys==$reference_version"
+"$py" - <<'PY' || fail "the reference extism-sys did not install its own library"
+import ctypes, os, extism_sys
+library = ctypes.CDLL(os.path.join(os.path.dirname(extism_sys.__file__), "libextism_sys.so"))
+assert not hasattr(library, "extism_current_plugin_set_error"), "this library, not the reference"
+PY
+"$py" -m pip install "extism==$sdk_version" "$root/python" || fail "pip install over the reference"
+check_identity || fail "after the switch, the loaded libextism_sys.so is not this library"
+pass "pip install extism==$sdk_version ./python replaces extism-sys $reference_version"
 
 echo "=== summary (wheel built with cargo profile $cargo_profile)"
 printf '%s\n' "${summary[@]}"
