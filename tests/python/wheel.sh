@@ -14,7 +14,7 @@
 #      the build wrote nothing into python/
 #   6. in that environment, the reference (`pip install extism==1.1.1 extism-sys==1.41.0`), then
 #      `pip install extism==1.1.1 ./python` replaces it: the checks of 2 again
-# Prints one line per step and exits non-zero at the first failure.
+# Prints a PASS line per step, then a summary; exits non-zero at the first failure.
 #
 #   usage: tests/python/wheel.sh [pytest arguments...]
 #   EXTISM_PROFILE=release (default) or debug: the cargo profile the wheel is built with
