@@ -3,11 +3,13 @@
 //! `extism call PLUGIN FUNCTION` loads a wasm file, WAT file, manifest or URL, calls
 //! `FUNCTION` with the input, prints the output to stdout and the plugin's error to stderr, and
 //! exits non-zero on failure. `extism info PLUGIN` lists a plugin's exports and imports. Run
-//! with no arguments (or `extism demo`) to see a bundled plugin work.
+//! with no arguments (or `extism demo`) to see a bundled plugin work. `extism --version` prints
+//! the library's version and the engine's.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
@@ -17,8 +19,19 @@ use extism::{LogSink, Manifest, PluginBuilder, Wasm};
 const DEMO_PLUGIN: &[u8] = include_bytes!("../../c-tests/plugins/count_vowels.wasm");
 const DEMO_INPUT: &str = "Hello, world! Extism plugins run anywhere.";
 
+/// What `extism --version` prints after the program's name: the library's version and the
+/// version of the wasmtime release it runs plugins on (wasmtime and wasmtime-environ are
+/// released together, and wasmtime requires its own release of wasmtime-environ).
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} (libextism drop-in replacement; engine: wasmtime {})",
+        extism::VERSION,
+        wasmtime_environ::VERSION
+    )
+});
+
 #[derive(Parser)]
-#[command(name = "extism", version, about = "Call Extism WebAssembly plugins")]
+#[command(name = "extism", version = VERSION.as_str(), about = "Call Extism WebAssembly plugins")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -293,4 +306,35 @@ fn info(args: InfoArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    /// The version Cargo.lock records for the package `name`.
+    fn locked_version(name: &str) -> String {
+        let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
+            .expect("Cargo.lock is readable");
+        let entry = format!("name = \"{name}\"\nversion = \"");
+        let start = lock.find(&entry).expect("the package is in Cargo.lock") + entry.len();
+        let end = start + lock[start..].find('"').expect("the version is quoted");
+        lock[start..end].to_string()
+    }
+
+    #[test]
+    fn version_names_the_library_and_the_engine() {
+        let error = match Cli::try_parse_from(["extism", "--version"]) {
+            Ok(_) => panic!("--version parsed as a command"),
+            Err(error) => error,
+        };
+        assert_eq!(error.kind(), ErrorKind::DisplayVersion);
+        let expected = format!(
+            "extism {} (libextism drop-in replacement; engine: wasmtime {})\n",
+            locked_version("extism"),
+            locked_version("wasmtime")
+        );
+        assert_eq!(error.render().to_string(), expected);
+    }
 }
