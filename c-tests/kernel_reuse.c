@@ -6,7 +6,7 @@
 
 #define REUSE_MANIFEST                                                                             \
     "{\"wasm\": [{\"path\": \"" PLUGINS_DIR "reuse.wasm\"}], \"config\": {\"greeting\": "          \
-                                            "\"Howdy\"}}"
+    "\"Howdy\"}}"
 
 int main(void) {
     int failed = 0;
