@@ -158,11 +158,15 @@ impl Manifest {
 
     /// Parses a manifest from TOML or, failing that, JSON.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
+        tracing::trace!(target: "extism::manifest", "Loading manifest");
         let text = std::str::from_utf8(bytes).map_err(|_| unknown_format())?;
         if let Ok(manifest) = toml::from_str::<Manifest>(text) {
+            tracing::trace!(target: "extism::manifest", "Manifest is TOML");
             return Ok(manifest);
         }
-        serde_json::from_str::<Manifest>(text).map_err(|_| unknown_format())
+        let manifest = serde_json::from_str::<Manifest>(text).map_err(|_| unknown_format())?;
+        tracing::trace!(target: "extism::manifest", "Manifest is JSON");
+        Ok(manifest)
     }
 
     /// The effective var-store limit.

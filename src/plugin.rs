@@ -41,7 +41,7 @@ impl Plugin {
             error: None,
             output: output_address(&store),
         };
-        tracing::debug!(target: "extism::plugin", plugin = ?shared.id_string(), "plugin created");
+        tracing::debug!(target: "extism::plugin", plugin = ?shared.id_string(), "{} created", shared.id_string());
         Ok(Plugin {
             template: Arc::clone(template),
             shared,
@@ -234,6 +234,7 @@ impl Plugin {
         if let (Some(error), true) = (&outcome.error, outcome.rc != 0) {
             tracing::error!(target: "extism::plugin", plugin = ?self.shared.id_string(), "call to {name} failed with {}: {error}", outcome.rc);
         }
+        tracing::debug!(target: "extism::plugin", plugin = ?self.shared.id_string(), "{name} returned code {}, output length: {}", outcome.rc, output.1);
         outcome
     }
 
@@ -306,6 +307,7 @@ impl Plugin {
             Err(err) => return failure(err.message()),
         };
         store.data_mut().host_context = host_context;
+        tracing::debug!(target: "extism::plugin", plugin = ?self.shared.id_string(), "calling {name}, input size: {}", input.len());
         let timeout = settings.timeout_ms;
         if let Some(timeout) = timeout {
             timer::arm_call();
