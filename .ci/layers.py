@@ -10,7 +10,7 @@ from pathlib import Path
 
 LAYERS = [
     ["error"],
-    ["stack", "validate"],
+    ["stack", "validate", "pool"],
     ["manifest", "vars", "log", "disk_cache", "kernel"],
     ["http", "store"],
     ["timer", "wasi", "host_fn"],

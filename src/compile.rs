@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use crate::engine::Runtime;
 use crate::error::{Error, Result};
 use crate::host_fn::Function;
 use crate::link::{self, NamedModule, PluginTemplate};
@@ -138,21 +139,23 @@ impl CompiledPlugin {
                     .collect::<Result<_>>()?
             }
         };
-        let mut modules = Vec::with_capacity(sources.len());
-        for (name, bytes) in sources {
-            let module = runtime.compile(&bytes)?;
-            let command = module.get_export("_start").is_some();
-            modules.push(NamedModule {
-                name,
-                module,
-                command,
-            });
-        }
+        let (runtime, modules) = match compile_all(runtime, &sources)? {
+            Some(modules) => (runtime, modules),
+            None => {
+                // A module no pool slot can hold: every module goes to the on-demand runtime,
+                // since one store's instances all belong to one engine.
+                tracing::debug!(target: "extism::engine", "a module does not fit the instance pool: allocating on demand");
+                let runtime = crate::engine::on_demand(fuel.is_some())?;
+                let modules = compile_all(runtime, &sources)?
+                    .ok_or_else(|| Error::msg("a module does not fit the on-demand runtime"))?;
+                (runtime, modules)
+            }
+        };
         let main = modules
             .iter()
             .position(|m| m.name == "main")
             .ok_or_else(|| Error::msg("no main module"))?;
-        let settings = Settings::new(manifest, with_wasi, fuel);
+        let settings = Arc::new(Settings::new(manifest, with_wasi, fuel));
         if !with_wasi && !settings.allowed_paths.is_empty() {
             // As in the reference, paths only take effect through WASI; say so, since a host
             // that set them likely expected them to.
@@ -206,6 +209,27 @@ impl Plugin {
             .with_wasi(with_wasi)
             .build()
     }
+}
+
+/// Compiles every module of `sources` for `runtime`; `None` when one of them does not fit its
+/// pool.
+fn compile_all(
+    runtime: &'static Runtime,
+    sources: &[(String, Cow<'_, [u8]>)],
+) -> Result<Option<Vec<NamedModule>>> {
+    let mut modules = Vec::with_capacity(sources.len());
+    for (name, bytes) in sources {
+        let Some(module) = runtime.compile(bytes)? else {
+            return Ok(None);
+        };
+        let command = module.get_export("_start").is_some();
+        modules.push(NamedModule {
+            name: name.clone(),
+            module,
+            command,
+        });
+    }
+    Ok(Some(modules))
 }
 
 /// Module names by the rules of docs/abi.md §6.1.

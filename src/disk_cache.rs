@@ -261,6 +261,9 @@ impl DiskCache {
                 return Ok(module);
             }
             Lookup::Missing => {}
+            // The file is sound, but a pooled engine has no slot for the module's shape; the
+            // on-demand engine will load the same file.
+            Lookup::Damaged(err) if crate::pool::does_not_fit(&err) => return Err(err),
             Lookup::Damaged(err) => {
                 tracing::warn!(target: "extism::cache", "replacing {}: {err:#}", path.display());
                 let _ = rustix::fs::unlinkat(&dir, name.as_os_str(), AtFlags::empty());

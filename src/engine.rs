@@ -1,7 +1,11 @@
 //! Engines, the kernel module, and the in-memory module cache.
 //!
 //! There is one process-wide engine per configuration (with and without fuel metering),
-//! created on first use. The kernel module is compiled once per engine, and user modules are
+//! created on first use, whose instances live in a pool of slots reserved once (`pool`); each
+//! has a sibling with the same compiler settings that allocates instances on demand, created
+//! when first needed: for plugins whose modules no slot can hold, and for stores made while
+//! the pool is full. When no pool can be reserved (an address-space limit, say), the on-demand
+//! engine is the only one. The kernel module is compiled once per engine, and user modules are
 //! kept in memory by a fingerprint and a copy of their bytes, so creating a plugin again from
 //! the same bytes costs a comparison and a link. Compiled code is also kept on disk
 //! (`disk_cache`).
@@ -13,10 +17,12 @@ use std::sync::{Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
+use crate::pool::{PoolSize, SlotLimits};
+use crate::store::{StoreData, MEMORY_CEILING, TABLE_CEILING};
+
 use crate::disk_cache::DiskCache;
 use crate::error::Result;
 use crate::kernel::KERNEL_WAT;
-use crate::store::StoreData;
 
 /// An engine with its kernel, ready to instantiate kernels cheaply.
 pub(crate) struct Runtime {
@@ -24,19 +30,49 @@ pub(crate) struct Runtime {
     pub(crate) kernel: InstancePre<StoreData>,
     pub(crate) kernel_module: Module,
     fuel: bool,
+    /// Instances live in a pool of slots rather than being allocated on demand.
+    pooled: bool,
     /// WASI preview1, defined once and cloned into each compiled plugin's linker.
     wasi_linker: OnceLock<Result<Linker<StoreData>>>,
     /// Compiled modules on disk, as `EXTISM_CACHE_CONFIG` asks.
     disk_cache: Option<DiskCache>,
 }
 
-static PLAIN: OnceLock<Result<Runtime>> = OnceLock::new();
-static METERED: OnceLock<Result<Runtime>> = OnceLock::new();
+/// What a pool slot holds: as much as an instance allocated on demand may grow to.
+const SLOT_LIMITS: SlotLimits = SlotLimits {
+    memory_bytes: MEMORY_CEILING,
+    table_elements: TABLE_CEILING,
+};
+
+/// The engine plugins are made with, without and with fuel metering: pooled when a pool could
+/// be reserved, else the on-demand one.
+static PRIMARY: [OnceLock<Result<&'static Runtime>>; 2] = [OnceLock::new(), OnceLock::new()];
+static POOLED: [OnceLock<Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
+static ON_DEMAND: [OnceLock<Result<Runtime>>; 2] = [OnceLock::new(), OnceLock::new()];
 
 /// The runtime for plugins with (`fuel`) or without fuel metering.
 pub(crate) fn runtime(fuel: bool) -> Result<&'static Runtime> {
-    let cell = if fuel { &METERED } else { &PLAIN };
-    cell.get_or_init(|| Runtime::new(fuel))
+    PRIMARY[usize::from(fuel)]
+        .get_or_init(|| {
+            if let Some(size) = PoolSize::from_env(&SLOT_LIMITS) {
+                match Runtime::new(fuel, Some(size)) {
+                    Ok(runtime) => return Ok(POOLED[usize::from(fuel)].get_or_init(|| runtime)),
+                    Err(err) => tracing::debug!(
+                        target: "extism::engine",
+                        "no pool of {} instance slots: {err}; instances are allocated on demand",
+                        size.slots
+                    ),
+                }
+            }
+            on_demand(fuel)
+        })
+        .clone()
+}
+
+/// The runtime with the same settings as [`runtime`] that allocates every instance on demand.
+pub(crate) fn on_demand(fuel: bool) -> Result<&'static Runtime> {
+    ON_DEMAND[usize::from(fuel)]
+        .get_or_init(|| Runtime::new(fuel, None))
         .as_ref()
         .map_err(Clone::clone)
 }
@@ -53,8 +89,11 @@ fn profiling_strategy() -> Option<wasmtime::ProfilingStrategy> {
 }
 
 impl Runtime {
-    fn new(fuel: bool) -> Result<Self> {
+    fn new(fuel: bool, pool: Option<PoolSize>) -> Result<Self> {
         let mut config = Config::new();
+        if let Some(size) = pool {
+            config.allocation_strategy(size.config(&SLOT_LIMITS));
+        }
         config.epoch_interruption(true);
         config.consume_fuel(fuel);
         // Memories stay where they were first mapped for their whole life: the saved output
@@ -87,6 +126,7 @@ impl Runtime {
             kernel,
             kernel_module,
             fuel,
+            pooled: pool.is_some(),
             wasi_linker: OnceLock::new(),
             disk_cache,
         })
@@ -119,15 +159,41 @@ impl Runtime {
             .clone()
     }
 
+    /// Whether instances live in a pool of slots.
+    pub(crate) fn pooled(&self) -> bool {
+        self.pooled
+    }
+
+    /// Whether plugins are metered with fuel.
+    pub(crate) fn fuel(&self) -> bool {
+        self.fuel
+    }
+
     /// Compiles `bytes` (wasm or WAT), or returns the cached module for the same bytes.
-    pub(crate) fn compile(&self, bytes: &[u8]) -> Result<Module> {
-        let key = (fingerprint(bytes), self.fuel);
+    /// `None` when the module compiles but no slot of this runtime's pool can hold it (see
+    /// [`crate::pool::does_not_fit`]): the on-demand runtime runs it.
+    pub(crate) fn compile(&self, bytes: &[u8]) -> Result<Option<Module>> {
+        let key = (fingerprint(bytes), self.fuel, self.pooled);
         if let Some(module) = cache_get(&key, bytes) {
-            return Ok(module);
+            return Ok(Some(module));
         }
-        let module = compile(self.disk_cache.as_ref(), &self.engine, bytes)?;
+        let module = match compile(self.disk_cache.as_ref(), &self.engine, bytes) {
+            Ok(module) => module,
+            Err(err) if self.pooled && crate::pool::does_not_fit(&err) => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
         cache_put(key, bytes, module.clone());
-        Ok(module)
+        Ok(Some(module))
+    }
+
+    /// `module`, compiled for another runtime with the same compiler settings, loaded into
+    /// this one.
+    pub(crate) fn adopt(&self, module: &Module) -> Result<Module> {
+        let serialized = module.serialize()?;
+        // SAFETY: the bytes were serialized just now, in this process, by an engine with the
+        // same compiler settings (only the instance allocator differs, which is not part of
+        // a compiled module); wasmtime checks those settings again.
+        Ok(unsafe { Module::deserialize(&self.engine, &serialized) }?)
     }
 }
 
@@ -140,10 +206,11 @@ fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime
     })?
 }
 
-/// Cache key: a fingerprint of the bytes and whether the engine meters fuel. Entries also
+/// Cache key: a fingerprint of the bytes, whether the engine meters fuel and whether it is
+/// pooled. Entries also
 /// keep the bytes, and a hit requires them to be equal, so a fingerprint collision can only
 /// cost a recompilation, never hand out another module's code.
-type CacheKey = (u64, bool);
+type CacheKey = (u64, bool, bool);
 
 /// How many compiled modules the in-memory cache keeps.
 const CACHE_CAPACITY: usize = 64;
@@ -238,8 +305,8 @@ mod tests {
     #[test]
     fn a_fingerprint_collision_is_a_miss() {
         let runtime = runtime(false).unwrap();
-        let module = runtime.compile(b"(module)").unwrap();
-        let key = (12345, false);
+        let module = runtime.compile(b"(module)").unwrap().unwrap();
+        let key = (12345, false, runtime.pooled());
         cache_put(key, b"(module)", module);
         assert!(cache_get(&key, b"(module)").is_some());
         assert!(cache_get(&key, b"(module )").is_none());

@@ -14,6 +14,7 @@
 //! | 0 | `error` | the core's error type |
 //! | 1 | `stack` | running calls and compilation with enough native stack, whatever the thread |
 //! | 1 | `validate` | checks a module passes before it is compiled (nesting depth) |
+//! | 1 | `pool` | the instance pool's size (`EXTISM_POOL_SLOTS`), telling full and unfit apart |
 //! | 2 | `manifest` | manifest types and parsing (no I/O) |
 //! | 2 | `vars` | the var store's accounting |
 //! | 2 | `log` | process-wide log sinks, log levels, a plugin's own logger |
@@ -25,7 +26,7 @@
 //! | 4 | `wasi` | the WASI context: preopened directories, stdio, links kept inside mounts |
 //! | 4 | `host_fn` | host functions: [`Function`], [`CurrentPlugin`] |
 //! | 5 | `pdk` | every `extism:host/env` function guests import (memory, config, vars, HTTP, logs) |
-//! | 6 | `engine` | engines per configuration, the kernel module, the in-memory module cache |
+//! | 6 | `engine` | engines per configuration (pooled and on demand), the kernel module, the in-memory module cache |
 //! | 7 | `link` | how imports are satisfied; creating a store and instantiating its modules |
 //! | 8 | `plugin` | [`Plugin`] and the call protocol: timeouts, output, errors, return codes |
 //! | 9 | `compile` | [`PluginBuilder`], [`CompiledPlugin`], loading a manifest's modules |
@@ -44,6 +45,7 @@ mod log;
 mod manifest;
 mod pdk;
 mod plugin;
+mod pool;
 mod stack;
 mod store;
 mod timer;

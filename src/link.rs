@@ -4,6 +4,9 @@
 //! The plan is computed once per compiled plugin and reused by every plugin and store made
 //! from it. Creating a store then only instantiates the kernel (pre-linked) and the reactor
 //! modules; main is instantiated right before its first call.
+//!
+//! A template of a pooled runtime has an on-demand sibling ([`PluginTemplate::on_demand`]),
+//! made when first needed: a store whose instances find the pool full is made from it instead.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -38,7 +41,11 @@ pub(crate) struct PluginTemplate {
     linker: Linker<StoreData>,
     /// User functions by (namespace, name), to tell them apart from WASI in `extism:host/env`.
     user_functions: BTreeMap<(String, String), ()>,
+    /// The host functions, kept to define them for the on-demand sibling.
+    functions: Vec<Function>,
     plan: OnceLock<Result<Arc<Plan>>>,
+    /// The same plugin for the on-demand runtime, when this template's runtime is pooled.
+    on_demand: OnceLock<Result<Arc<PluginTemplate>>>,
 }
 
 /// A module and the name other modules import it by.
@@ -77,7 +84,7 @@ impl PluginTemplate {
         runtime: &'static Runtime,
         modules: Vec<NamedModule>,
         main: usize,
-        settings: Settings,
+        settings: Arc<Settings>,
         functions: &[Function],
     ) -> Result<Self> {
         let mut linker = runtime.base_linker(settings.with_wasi)?;
@@ -93,11 +100,44 @@ impl PluginTemplate {
             runtime,
             modules,
             main,
-            settings: Arc::new(settings),
+            settings,
             linker,
             user_functions,
+            functions: functions.to_vec(),
             plan: OnceLock::new(),
+            on_demand: OnceLock::new(),
         })
+    }
+
+    /// The same plugin for the on-demand runtime, made on first use from this template's
+    /// compiled modules; `None` when this template's runtime allocates on demand already.
+    pub(crate) fn on_demand(&self) -> Option<Result<Arc<PluginTemplate>>> {
+        if !self.runtime.pooled() {
+            return None;
+        }
+        let sibling = self.on_demand.get_or_init(|| {
+            let runtime = crate::engine::on_demand(self.runtime.fuel())?;
+            let modules = self
+                .modules
+                .iter()
+                .map(|m| {
+                    Ok(NamedModule {
+                        name: m.name.clone(),
+                        module: runtime.adopt(&m.module)?,
+                        command: m.command,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let sibling = PluginTemplate::new(
+                runtime,
+                modules,
+                self.main,
+                Arc::clone(&self.settings),
+                &self.functions,
+            )?;
+            Ok(Arc::new(sibling))
+        });
+        Some(sibling.clone())
     }
 
     pub(crate) fn main_module(&self) -> &Module {
@@ -303,10 +343,32 @@ fn describe(ty: &ExternType) -> String {
 }
 
 /// Creates a store for `plugin`: kernel, WASI context, and every module needed at link time.
+/// Returns it with the template it was made from: `template`, or its on-demand sibling when
+/// `template`'s pool is full.
 pub(crate) fn new_store(
     template: &Arc<PluginTemplate>,
     plugin: &Arc<PluginShared>,
-) -> Result<Store<StoreData>> {
+) -> Result<(Arc<PluginTemplate>, Store<StoreData>)> {
+    match store_for(template, plugin) {
+        Err(err) if crate::pool::is_full(&err) => {
+            let Some(sibling) = template.on_demand() else {
+                return Err(err.into());
+            };
+            let sibling = sibling?;
+            tracing::debug!(target: "extism::engine", plugin = ?plugin.id_string(), "instance pool full: allocating on demand");
+            let store = store_for(&sibling, plugin)?;
+            Ok((sibling, store))
+        }
+        Err(err) => Err(err.into()),
+        Ok(store) => Ok((Arc::clone(template), store)),
+    }
+}
+
+/// Creates a store for `plugin` from `template` alone.
+pub(crate) fn store_for(
+    template: &Arc<PluginTemplate>,
+    plugin: &Arc<PluginShared>,
+) -> wasmtime::Result<Store<StoreData>> {
     let settings = &template.settings;
     let wasi = if settings.with_wasi {
         Some(crate::wasi::context(settings)?)

@@ -36,7 +36,8 @@ impl Plugin {
     /// copy of the config.
     pub(crate) fn from_template(template: &Arc<PluginTemplate>) -> Result<Plugin> {
         let shared = Arc::new(PluginShared::new(template.settings.config.clone()));
-        let store = crate::stack::with_room(|| link::new_store(template, &shared))??;
+        let (store_template, store) =
+            crate::stack::with_room(|| link::new_store(template, &shared))??;
         let last = LastCall {
             error: None,
             output: output_address(&store),
@@ -47,6 +48,7 @@ impl Plugin {
             shared,
             state: Mutex::new(CallState {
                 store,
+                template: store_template,
                 exports: FxHashMap::default(),
                 rebuild: None,
             }),
@@ -106,6 +108,9 @@ enum Export {
 
 struct CallState {
     store: Store<StoreData>,
+    /// What `store` was made from: the plugin's template, or its on-demand sibling when the
+    /// instance pool was full.
+    template: Arc<PluginTemplate>,
     exports: FxHashMap<Box<str>, Export>,
     /// Rebuild the store before the next call: after a call of `_start` (vars emptied, docs/abi.md
     /// §6.5), or after main failed to start (vars kept: nothing of main's ran to completion).
@@ -264,19 +269,13 @@ impl Plugin {
         let settings = &self.template.settings;
         if let Some(rebuild) = state.rebuild {
             match link::new_store(&self.template, &self.shared) {
-                Ok(mut store) => {
-                    if rebuild == Rebuild::KeepVars {
-                        store.data_mut().vars = std::mem::take(&mut state.store.data_mut().vars);
-                    }
-                    // The saved output points into the old store's memory, which is unmapped
-                    // with it; forget it first, so that a host function of this call that
-                    // asks for the output gets none rather than reading unmapped memory.
-                    self.forget_output();
-                    state.store = store;
+                Ok((template, store)) => {
+                    let vars = (rebuild == Rebuild::KeepVars)
+                        .then(|| std::mem::take(&mut state.store.data_mut().vars));
+                    self.replace_store(state, template, store, vars);
                 }
                 Err(err) => return failure(err.message()),
             }
-            state.exports.clear();
             state.rebuild = None;
         }
         let store = &mut state.store;
@@ -291,18 +290,19 @@ impl Plugin {
             data.kernel.output = Region::default();
             data.host_error = None;
         }
-        if let Err(err) = link::main_instance(store, &self.template) {
+        if let Err(err) = self.start_main(state) {
             // wasmtime frees an instance, even one whose start function or initialisation
             // failed, only with its store. Retrying in this store would keep one more dead
             // instance (and its memory) per call, so the next call starts from a new store.
             state.rebuild = Some(Rebuild::KeepVars);
             return outcome(&mut state.store, Err(err));
         }
+        let store = &mut state.store;
         if let Err(err) = kernel::begin_call(&mut *store, input) {
             return outcome(store, Err(err));
         }
         let store = &mut state.store;
-        let export = match lookup_export(&mut state.exports, store, &self.template, name) {
+        let export = match lookup_export(&mut state.exports, store, &state.template, name) {
             Ok(export) => export,
             Err(err) => return failure(err.message()),
         };
@@ -329,6 +329,47 @@ impl Plugin {
         data.host_context = 0;
         state.rebuild = (name == "_start").then_some(Rebuild::Fresh);
         outcome(&mut state.store, result)
+    }
+
+    /// Makes `store`, made from `template`, the plugin's store, with `vars` when given.
+    fn replace_store(
+        &self,
+        state: &mut CallState,
+        template: Arc<PluginTemplate>,
+        mut store: Store<StoreData>,
+        vars: Option<BTreeMap<String, Vec<u8>>>,
+    ) {
+        if let Some(vars) = vars {
+            store.data_mut().vars = vars;
+        }
+        // The saved output points into the old store's memory, which is unmapped with it;
+        // forget it first, so that a host function of this call that asks for the output gets
+        // none rather than reading unmapped memory.
+        self.forget_output();
+        state.store = store;
+        state.template = template;
+        state.exports.clear();
+    }
+
+    /// Instantiates main in the plugin's store if it is not yet. When the instance pool is
+    /// full, moves to a store whose instances are allocated on demand, with the vars, first.
+    fn start_main(&self, state: &mut CallState) -> wasmtime::Result<()> {
+        let err = match link::main_instance(&mut state.store, &state.template) {
+            Ok(_) => return Ok(()),
+            Err(err) => err,
+        };
+        if !crate::pool::is_full(&err) {
+            return Err(err);
+        }
+        let Some(sibling) = state.template.on_demand() else {
+            return Err(err);
+        };
+        let sibling = sibling?;
+        tracing::debug!(target: "extism::engine", plugin = ?self.shared.id_string(), "instance pool full: allocating on demand");
+        let store = link::store_for(&sibling, &self.shared)?;
+        let vars = std::mem::take(&mut state.store.data_mut().vars);
+        self.replace_store(state, sibling, store, Some(vars));
+        link::main_instance(&mut state.store, &state.template).map(drop)
     }
 
     /// The output of the last call (a copy).

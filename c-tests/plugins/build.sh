@@ -35,7 +35,9 @@ fi
 
 # WAT modules (every *.wat, hostile.wat included)
 for src in *.wat; do
-    wat2wasm "$src" -o "${src%.wat}.wasm"
+    flags=()
+    [[ $src == two_memories.wat ]] && flags=(--enable-multi-memory)
+    wat2wasm "${flags[@]}" "$src" -o "${src%.wat}.wasm"
 done
 # hostile.wasm must import all 32 functions of extism:host/env.
 hostile_imports=$(wasm-objdump -x -j Import hostile.wasm | grep -c '<- extism:host/env\.' || true)

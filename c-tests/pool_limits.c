@@ -1,0 +1,68 @@
+/* Instances in pool slots get everything an instance allocated on demand gets: a memory that
+ * grows to the 4 GiB its manifest allows, a table that grows far past a small slot's, and a
+ * module with two memories (which no one-memory slot holds) runs too. */
+#include "check.h"
+
+static ExtismPlugin *from_manifest(const char *json_format, const char *wasm) {
+    char manifest[4096];
+    char *errmsg = NULL;
+    ExtismPlugin *plugin;
+    snprintf(manifest, sizeof manifest, json_format, plugin_path(wasm));
+    plugin =
+        extism_plugin_new((const uint8_t *)manifest, strlen(manifest), NULL, 0, false, &errmsg);
+    if (plugin == NULL) {
+        fprintf(stderr, "%s: %s\n", wasm, text_or_null(errmsg));
+        extism_plugin_new_error_free(errmsg);
+    }
+    return plugin;
+}
+
+static int32_t call(ExtismPlugin *plugin, const char *name) {
+    int32_t rc = extism_plugin_call(plugin, name, NULL, 0);
+    if (rc != 0) {
+        fprintf(stderr, "%s: rc %d, error %s\n", name, rc,
+                text_or_null(extism_plugin_error(plugin)));
+    }
+    return rc;
+}
+
+int main(void) {
+    int failed = 0;
+    ExtismPlugin *allowed = NULL;
+    ExtismPlugin *unlimited = NULL;
+    ExtismPlugin *limited = NULL;
+    ExtismPlugin *two = NULL;
+
+    /* max_pages 65536: the whole 4 GiB. */
+    allowed = from_manifest("{\"wasm\":[{\"path\":\"%s\"}],\"memory\":{\"max_pages\":65536}}",
+                            "pool_limits.wasm");
+    CHECK(allowed != NULL, "pool_limits.wasm with max_pages 65536 did not load");
+    CHECK(call(allowed, "grow_memory") == 0, "growing to 4 GiB with max_pages 65536 failed");
+
+    /* No max_pages: the same ceiling. */
+    unlimited = from_manifest("{\"wasm\":[{\"path\":\"%s\"}]}", "pool_limits.wasm");
+    CHECK(unlimited != NULL, "pool_limits.wasm did not load");
+    CHECK(call(unlimited, "grow_memory") == 0, "growing to 4 GiB without max_pages failed");
+    /* (max_pages charges tables too: after the memory took all 4 GiB a table could not grow.) */
+    CHECK(call(unlimited, "grow_table") == 0, "growing the table by 1,000,000 failed");
+
+    /* A smaller max_pages still holds: the growth fails the call with oom. */
+    limited = from_manifest("{\"wasm\":[{\"path\":\"%s\"}],\"memory\":{\"max_pages\":32}}",
+                            "pool_limits.wasm");
+    CHECK(limited != NULL, "pool_limits.wasm with max_pages 32 did not load");
+    CHECK(extism_plugin_call(limited, "grow_memory", NULL, 0) != 0,
+          "max_pages 32 let the memory grow to 4 GiB");
+    CHECK_STR_EQ(extism_plugin_error(limited), "oom");
+
+    two = from_manifest("{\"wasm\":[{\"path\":\"%s\"}]}", "two_memories.wasm");
+    CHECK(two != NULL, "two_memories.wasm did not load");
+    CHECK(extism_plugin_call(two, "run", NULL, 0) == 7, "two_memories run: rc %d, error %s",
+          extism_plugin_call(two, "run", NULL, 0), text_or_null(extism_plugin_error(two)));
+
+cleanup:
+    extism_plugin_free(allowed);
+    extism_plugin_free(unlimited);
+    extism_plugin_free(limited);
+    extism_plugin_free(two);
+    return failed ? EXIT_FAILURE : 0;
+}
