@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -552,6 +553,7 @@ static void run_echo(void) {
  * shortest call there is with a deadline armed, so any per-call state the threads share shows. */
 typedef struct {
     _Alignas(64) ExtismPlugin *plugin; /* one cache line per worker; NULL: the control loop */
+    const ExtismCompiledPlugin *cycle; /* set: per-request cycles from it instead of calls */
     const char *func;                  /* the export to call */
     const char *answer;                /* expected output (a prefix unless `exact`) */
     bool exact;
@@ -581,8 +583,42 @@ static void *control_main(void *arg) {
     return NULL;
 }
 
+/* One request as a server serves it: a fresh plugin from the compiled plugin, one call with
+ * the 5-byte input, free. Returns false on a failed creation or call or a wrong answer. */
+static bool one_cycle(const ExtismCompiledPlugin *c, const char *answer) {
+    char *err = NULL;
+    ExtismPlugin *p = extism_plugin_new_from_compiled(c, &err);
+    if (!p) {
+        extism_plugin_new_error_free(err);
+        return false;
+    }
+    int32_t rc =
+        extism_plugin_call(p, "count_vowels", (const uint8_t *)VOWELS_INPUT, strlen(VOWELS_INPUT));
+    size_t len = (size_t)extism_plugin_output_length(p), answer_len = strlen(answer);
+    const uint8_t *out = extism_plugin_output_data(p);
+    bool ok = rc == 0 && len >= answer_len && out && memcmp(out, answer, answer_len) == 0;
+    extism_plugin_free(p);
+    return ok;
+}
+
+static void *cycle_main(Worker *w) {
+    uint64_t n = atomic_load_explicit(&w->calls, memory_order_relaxed);
+    while (!atomic_load_explicit(&workers_stop, memory_order_relaxed)) {
+        if (!one_cycle(w->cycle, w->answer)) {
+            atomic_store(&w->failed, 1);
+            break;
+        }
+        n++;
+        atomic_store_explicit(&w->calls, n, memory_order_relaxed);
+    }
+    return NULL;
+}
+
 static void *worker_main(void *arg) {
     Worker *w = arg;
+    if (w->cycle) {
+        return cycle_main(w);
+    }
     if (!w->plugin) {
         return control_main(w);
     }
@@ -642,7 +678,17 @@ typedef struct {
     double rate;         /* calls per second of wall time, all threads */
     double rate_per_cpu; /* calls per second of the threads' CPU time */
     double cpu_share;    /* the threads' CPU time / (wall time * threads) */
+    double faults;       /* the process's minor page faults per call */
+    double switches;     /* the process's context switches (voluntary + not) per call */
 } Phase;
+
+static struct rusage usage_now(void) {
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) {
+        fail("getrusage failed");
+    }
+    return u;
+}
 
 /* Runs `threads` workers for one phase; adds each window's rate to `s`. */
 static Phase scale_phase(Worker *w, int threads, Samples *s) {
@@ -657,6 +703,7 @@ static Phase scale_phase(Worker *w, int threads, Samples *s) {
     sleep_s(0.05);
     double t_start = now_s(), t_prev = t_start;
     double cpu_start = threads_cpu(tid, threads);
+    struct rusage u_start = usage_now();
     uint64_t c_start = total_calls(w, threads), c_prev = c_start;
     for (int k = 0; k < WINDOWS; k++) {
         sleep_s(0.1);
@@ -667,6 +714,7 @@ static Phase scale_phase(Worker *w, int threads, Samples *s) {
         c_prev = calls;
     }
     double cpu = threads_cpu(tid, threads) - cpu_start;
+    struct rusage u_end = usage_now();
     atomic_store(&workers_stop, true);
     for (int i = 0; i < threads; i++) {
         pthread_join(tid[i], NULL);
@@ -677,7 +725,11 @@ static Phase scale_phase(Worker *w, int threads, Samples *s) {
         }
     }
     double wall = t_prev - t_start, calls = (double)(c_prev - c_start);
-    return (Phase){calls / wall, calls / cpu, cpu / (wall * threads)};
+    double faults = (double)(u_end.ru_minflt - u_start.ru_minflt);
+    double switches =
+        (double)(u_end.ru_nvcsw - u_start.ru_nvcsw) + (double)(u_end.ru_nivcsw - u_start.ru_nivcsw);
+    return (Phase){calls / wall, calls / cpu, cpu / (wall * threads), faults / calls,
+                   switches / calls};
 }
 
 /* One scaling measurement of `func` on two plugins made from `c`; rows named `prefix`_1t, ...
@@ -749,6 +801,77 @@ static void run_scale(void) {
     extism_compiled_plugin_free(c);
 }
 
+/* Per-request cycles (`extism_plugin_new_from_compiled` + one `count_vowels` call with the
+ * 5-byte input + `extism_plugin_free`) per second, with 1 and with 2 threads cycling plugins
+ * of one compiled plugin, alternating as `scale` does (5 pairs), then the machine's own
+ * control. Besides the rates: CPU time per cycle, and the process's minor page faults and
+ * context switches per cycle (getrusage; the main thread's few wake-ups per phase included). */
+static void run_cycle(void) {
+    Bytes wasm = read_plugin("count_vowels.wasm");
+    ExtismCompiledPlugin *c = compile(wasm, false);
+    Worker *w = aligned_alloc(64, sizeof(Worker) * 2);
+    if (!w) {
+        fail("out of memory");
+    }
+    for (int i = 0; i < 2; i++) {
+        w[i] = (Worker){.cycle = c, .func = "count_vowels", .answer = VOWELS_ANSWER};
+    }
+    for (int i = 0; i < 100; i++) {
+        if (!one_cycle(c, VOWELS_ANSWER)) {
+            fail("a warm-up cycle failed");
+        }
+    }
+    Samples one = {0}, two = {0}, ratio = {0}, cpu_one = {0}, cpu_two = {0};
+    Samples faults = {0}, switches_two = {0};
+    for (int r = 0; r < (quick ? 2 : 5); r++) {
+        Phase a = scale_phase(w, 1, &one);
+        Phase b = scale_phase(w, 2, &two);
+        add(&ratio, b.rate / a.rate);
+        add(&cpu_one, 1e6 / a.rate_per_cpu);
+        add(&cpu_two, 1e6 / b.rate_per_cpu);
+        add(&faults, a.faults);
+        add(&switches_two, b.switches);
+    }
+    Samples machine = {0}, ignored = {0};
+    for (int i = 0; i < 2; i++) {
+        w[i] = (Worker){0};
+    }
+    for (int r = 0; r < (quick ? 2 : 3); r++) {
+        Phase a = scale_phase(w, 1, &ignored);
+        Phase b = scale_phase(w, 2, &ignored);
+        add(&machine, b.rate / a.rate);
+    }
+    free(ignored.v);
+    free(w);
+    extism_compiled_plugin_free(c);
+    free(wasm.data);
+    report("cycle_1t", &one, "cycles/s");
+    report("cycle_2t", &two, "cycles/s");
+    report("cycle_2t_over_1t", &ratio, "x");
+    report("cycle_cpu_1t", &cpu_one, "us");
+    report("cycle_cpu_2t", &cpu_two, "us");
+    report("cycle_faults_1t", &faults, "faults");
+    report("cycle_switches_2t", &switches_two, "switches");
+    report("cycle_machine_2t_over_1t", &machine, "x");
+}
+
+/* A fixed number of per-request cycles on one thread and nothing else, for counting system
+ * calls from outside (benches/compare.sh runs it under strace twice: BENCH_CYCLES=0 and
+ * BENCH_CYCLES=N, and divides the difference by N). 200 warm-up cycles come first. */
+static void run_cycle_count(void) {
+    const char *text = getenv("BENCH_CYCLES");
+    long n = text ? strtol(text, NULL, 10) : 10000;
+    Bytes wasm = read_plugin("count_vowels.wasm");
+    ExtismCompiledPlugin *c = compile(wasm, false);
+    for (long i = 0; i < 200 + n; i++) {
+        if (!one_cycle(c, VOWELS_ANSWER)) {
+            fail("cycle %ld failed", i);
+        }
+    }
+    extism_compiled_plugin_free(c);
+    free(wasm.data);
+}
+
 /* ---------------------------------------------------------------- workload table */
 
 typedef enum { IN_PROCESS, PER_PROCESS } Kind;
@@ -761,19 +884,22 @@ typedef struct {
     bool empty_cache;       /* PER_PROCESS: run children with EXTISM_CACHE_CONFIG= */
     int processes;          /* PER_PROCESS: number of timed children */
     const char *unit;
+    bool on_request; /* runs only when named (a tool for compare.sh, no result lines) */
 } Workload;
 
 static const Workload workloads[] = {
-    {"create_first", PER_PROCESS, NULL, sample_create_first, false, 7, "ms"},
-    {"create_first_nocache", PER_PROCESS, NULL, sample_create_first, true, 5, "ms"},
-    {"create_again", IN_PROCESS, run_create_again, NULL, false, 0, NULL},
-    {"new_from_compiled", IN_PROCESS, run_new_from_compiled, NULL, false, 0, NULL},
-    {"call_noop", IN_PROCESS, run_call_noop, NULL, false, 0, NULL},
-    {"call_pdk", IN_PROCESS, run_call_pdk, NULL, false, 0, NULL},
-    {"echo", IN_PROCESS, run_echo, NULL, false, 0, NULL},
-    {"host_fn", IN_PROCESS, run_host_fn, NULL, false, 0, NULL},
-    {"rss_100", PER_PROCESS, NULL, sample_rss_100, false, 3, "MiB/plugin"},
-    {"scale", IN_PROCESS, run_scale, NULL, false, 0, NULL},
+    {"create_first", PER_PROCESS, NULL, sample_create_first, false, 7, "ms", false},
+    {"create_first_nocache", PER_PROCESS, NULL, sample_create_first, true, 5, "ms", false},
+    {"create_again", IN_PROCESS, run_create_again, NULL, false, 0, NULL, false},
+    {"new_from_compiled", IN_PROCESS, run_new_from_compiled, NULL, false, 0, NULL, false},
+    {"call_noop", IN_PROCESS, run_call_noop, NULL, false, 0, NULL, false},
+    {"call_pdk", IN_PROCESS, run_call_pdk, NULL, false, 0, NULL, false},
+    {"echo", IN_PROCESS, run_echo, NULL, false, 0, NULL, false},
+    {"host_fn", IN_PROCESS, run_host_fn, NULL, false, 0, NULL, false},
+    {"rss_100", PER_PROCESS, NULL, sample_rss_100, false, 3, "MiB/plugin", false},
+    {"scale", IN_PROCESS, run_scale, NULL, false, 0, NULL, false},
+    {"cycle", IN_PROCESS, run_cycle, NULL, false, 0, NULL, false},
+    {"cycle_count", IN_PROCESS, run_cycle_count, NULL, false, 0, NULL, true},
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
 
@@ -796,6 +922,14 @@ static const Workload *find_workload(const char *name) {
         {"scale_2t_cpu_share", "scale"},
         {"scale_2t_per_cpu", "scale"},
         {"machine_2t_over_1t", "scale"},
+        {"cycle_1t", "cycle"},
+        {"cycle_2t", "cycle"},
+        {"cycle_2t_over_1t", "cycle"},
+        {"cycle_cpu_1t", "cycle"},
+        {"cycle_cpu_2t", "cycle"},
+        {"cycle_faults_1t", "cycle"},
+        {"cycle_switches_2t", "cycle"},
+        {"cycle_machine_2t_over_1t", "cycle"},
         {"plugin_free", "new_from_compiled"},
         {"new_and_first_call", "new_from_compiled"},
         {"new_from_compiled_big", "new_from_compiled"},
@@ -886,7 +1020,9 @@ int main(int argc, char **argv) {
     size_t n = 0;
     if (i == argc) {
         for (size_t k = 0; k < N_WORKLOADS; k++) {
-            chosen[n++] = &workloads[k];
+            if (!workloads[k].on_request) {
+                chosen[n++] = &workloads[k];
+            }
         }
     }
     for (; i < argc; i++) {
