@@ -43,7 +43,7 @@ pub(crate) struct PluginTemplate {
     user_functions: BTreeMap<(String, String), ()>,
     /// The host functions, kept to define them for the on-demand sibling.
     functions: Vec<Function>,
-    plan: OnceLock<Result<Arc<Plan>>>,
+    plan: OnceLock<Result<Plan>>,
     /// The same plugin for the on-demand runtime, when this template's runtime is pooled.
     on_demand: OnceLock<Result<Arc<PluginTemplate>>>,
 }
@@ -144,10 +144,13 @@ impl PluginTemplate {
         &self.modules[self.main].module
     }
 
-    fn plan(&self, store: &mut Store<StoreData>) -> Result<Arc<Plan>> {
+    /// The link plan, made on first use. Borrowed, not shared through an `Arc`: every store of
+    /// every thread reads it, and a shared reference count would be written on each use.
+    fn plan(&self, store: &mut Store<StoreData>) -> Result<&Plan> {
         self.plan
-            .get_or_init(|| self.make_plan(store).map(Arc::new))
-            .clone()
+            .get_or_init(|| self.make_plan(store))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn make_plan(&self, store: &mut Store<StoreData>) -> Result<Plan> {
@@ -343,12 +346,12 @@ fn describe(ty: &ExternType) -> String {
 }
 
 /// Creates a store for `plugin`: kernel, WASI context, and every module needed at link time.
-/// Returns it with the template it was made from: `template`, or its on-demand sibling when
-/// `template`'s pool is full.
+/// Made from `template`, or, when `template`'s pool is full, from its on-demand sibling, which
+/// is then returned too.
 pub(crate) fn new_store(
     template: &Arc<PluginTemplate>,
     plugin: &Arc<PluginShared>,
-) -> Result<(Arc<PluginTemplate>, Store<StoreData>)> {
+) -> Result<(Option<Arc<PluginTemplate>>, Store<StoreData>)> {
     match store_for(template, plugin) {
         Err(err) if crate::pool::is_full(&err) => {
             let Some(sibling) = template.on_demand() else {
@@ -357,10 +360,10 @@ pub(crate) fn new_store(
             let sibling = sibling?;
             tracing::debug!(target: "extism::engine", plugin = ?plugin.id_string(), "instance pool full: allocating on demand");
             let store = store_for(&sibling, plugin)?;
-            Ok((sibling, store))
+            Ok((Some(sibling), store))
         }
         Err(err) => Err(err.into()),
-        Ok(store) => Ok((Arc::clone(template), store)),
+        Ok(store) => Ok((None, store)),
     }
 }
 
@@ -395,7 +398,7 @@ pub(crate) fn store_for(
         if index == template.main {
             main_instance(&mut store, template)?;
         } else {
-            let instance = instantiate(&mut store, template, &plan, index)?;
+            let instance = instantiate(&mut store, template, plan, index)?;
             run_export(&mut store, instance, "_initialize")?;
         }
     }
@@ -412,7 +415,7 @@ pub(crate) fn main_instance(
     }
     let plan = template.plan(store)?;
     store.data_mut().budget.start_counting();
-    let instance = instantiate(&mut *store, template, &plan, template.main)?;
+    let instance = instantiate(&mut *store, template, plan, template.main)?;
     store.data_mut().budget.refill();
     guest_runtime_init(store, instance)?;
     Ok(instance)
@@ -514,9 +517,9 @@ fn import_extern(
             let (module, name) = (*module, name.clone());
             let template = Arc::clone(template);
             let func = Func::new(&mut *cx, ty.clone(), move |mut caller, params, results| {
-                let plan = template.plan.get().and_then(|p| p.as_ref().ok()).cloned();
+                let plan = template.plan.get().and_then(|p| p.as_ref().ok());
                 let plan = plan.ok_or_else(|| wasmtime::Error::msg("plugin is not linked"))?;
-                let instance = instantiate(&mut caller, &template, &plan, module)?;
+                let instance = instantiate(&mut caller, &template, plan, module)?;
                 let func = instance
                     .get_func(&mut caller, &name)
                     .ok_or_else(|| wasmtime::Error::msg(format!("missing export `{name}`")))?;

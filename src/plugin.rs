@@ -36,8 +36,7 @@ impl Plugin {
     /// copy of the config.
     pub(crate) fn from_template(template: &Arc<PluginTemplate>) -> Result<Plugin> {
         let shared = Arc::new(PluginShared::new(template.settings.config.clone()));
-        let (store_template, store) =
-            crate::stack::with_room(|| link::new_store(template, &shared))??;
+        let (on_demand, store) = crate::stack::with_room(|| link::new_store(template, &shared))??;
         let last = LastCall {
             error: None,
             output: output_address(&store),
@@ -48,7 +47,7 @@ impl Plugin {
             shared,
             state: Mutex::new(CallState {
                 store,
-                template: store_template,
+                on_demand,
                 exports: FxHashMap::default(),
                 rebuild: None,
             }),
@@ -108,9 +107,10 @@ enum Export {
 
 struct CallState {
     store: Store<StoreData>,
-    /// What `store` was made from: the plugin's template, or its on-demand sibling when the
-    /// instance pool was full.
-    template: Arc<PluginTemplate>,
+    /// What `store` was made from when it is not the plugin's template: its on-demand sibling,
+    /// when the instance pool was full. (Not a second handle to the plugin's template: each
+    /// would write the template's shared reference count on every plugin's creation and free.)
+    on_demand: Option<Arc<PluginTemplate>>,
     exports: FxHashMap<Box<str>, Export>,
     /// Rebuild the store before the next call: after a call of `_start` (vars emptied, docs/abi.md
     /// §6.5), or after main failed to start (vars kept: nothing of main's ran to completion).
@@ -269,10 +269,10 @@ impl Plugin {
         let settings = &self.template.settings;
         if let Some(rebuild) = state.rebuild {
             match link::new_store(&self.template, &self.shared) {
-                Ok((template, store)) => {
+                Ok((on_demand, store)) => {
                     let vars = (rebuild == Rebuild::KeepVars)
                         .then(|| std::mem::take(&mut state.store.data_mut().vars));
-                    self.replace_store(state, template, store, vars);
+                    self.replace_store(state, on_demand, store, vars);
                 }
                 Err(err) => return failure(err.message()),
             }
@@ -302,7 +302,8 @@ impl Plugin {
             return outcome(store, Err(err));
         }
         let store = &mut state.store;
-        let export = match lookup_export(&mut state.exports, store, &state.template, name) {
+        let template = state.on_demand.as_ref().unwrap_or(&self.template);
+        let export = match lookup_export(&mut state.exports, store, template, name) {
             Ok(export) => export,
             Err(err) => return failure(err.message()),
         };
@@ -331,11 +332,12 @@ impl Plugin {
         outcome(&mut state.store, result)
     }
 
-    /// Makes `store`, made from `template`, the plugin's store, with `vars` when given.
+    /// Makes `store` the plugin's store, with `vars` when given; `on_demand` is the template it
+    /// was made from when that is not the plugin's own.
     fn replace_store(
         &self,
         state: &mut CallState,
-        template: Arc<PluginTemplate>,
+        on_demand: Option<Arc<PluginTemplate>>,
         mut store: Store<StoreData>,
         vars: Option<BTreeMap<String, Vec<u8>>>,
     ) {
@@ -347,29 +349,30 @@ impl Plugin {
         // none rather than reading unmapped memory.
         self.forget_output();
         state.store = store;
-        state.template = template;
+        state.on_demand = on_demand;
         state.exports.clear();
     }
 
     /// Instantiates main in the plugin's store if it is not yet. When the instance pool is
     /// full, moves to a store whose instances are allocated on demand, with the vars, first.
     fn start_main(&self, state: &mut CallState) -> wasmtime::Result<()> {
-        let err = match link::main_instance(&mut state.store, &state.template) {
+        let template = state.on_demand.as_ref().unwrap_or(&self.template);
+        let err = match link::main_instance(&mut state.store, template) {
             Ok(_) => return Ok(()),
             Err(err) => err,
         };
         if !crate::pool::is_full(&err) {
             return Err(err);
         }
-        let Some(sibling) = state.template.on_demand() else {
+        let Some(sibling) = template.on_demand() else {
             return Err(err);
         };
         let sibling = sibling?;
         tracing::debug!(target: "extism::engine", plugin = ?self.shared.id_string(), "instance pool full: allocating on demand");
         let store = link::store_for(&sibling, &self.shared)?;
         let vars = std::mem::take(&mut state.store.data_mut().vars);
-        self.replace_store(state, sibling, store, Some(vars));
-        link::main_instance(&mut state.store, &state.template).map(drop)
+        self.replace_store(state, Some(Arc::clone(&sibling)), store, Some(vars));
+        link::main_instance(&mut state.store, &sibling).map(drop)
     }
 
     /// The output of the last call (a copy).
