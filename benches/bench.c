@@ -740,6 +740,7 @@ static void scale_workload(const char *prefix, ExtismCompiledPlugin *c, const ch
     if (!w) {
         fail("out of memory");
     }
+    memset(w, 0, sizeof(Worker) * 2);
     for (int i = 0; i < 2; i++) {
         w[i].plugin = from_compiled(c);
         w[i].func = func;

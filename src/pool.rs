@@ -112,6 +112,9 @@ impl PoolSize {
             .total_memories(self.slots)
             .total_tables(self.slots)
             .total_gc_heaps(self.slots)
+            // Stacks are for async calls, which this library never makes; each would cost a
+            // guard-page `mprotect` when the pool is reserved (a millisecond per thousand).
+            .total_stacks(0)
             .max_memory_size(limits.memory_bytes)
             .table_elements(limits.table_elements)
             // Only a bound checked at instantiation (instance metadata is allocated per
