@@ -1,6 +1,8 @@
 /* Instances in pool slots get everything an instance allocated on demand gets: a memory that
  * grows to the 4 GiB its manifest allows, a table that grows far past a small slot's, and a
- * module with two memories (which no one-memory slot holds) runs too. */
+ * module with two memories (which no one-memory slot holds) runs too. A slot that another
+ * plugin used before starts clean: nothing of the previous instance's memory, its grown size
+ * or its table is left. */
 #include "check.h"
 
 static ExtismPlugin *from_manifest(const char *json_format, const char *wasm) {
@@ -32,6 +34,8 @@ int main(void) {
     ExtismPlugin *unlimited = NULL;
     ExtismPlugin *limited = NULL;
     ExtismPlugin *two = NULL;
+    ExtismPlugin *reader = NULL;
+    int32_t rc;
 
     /* max_pages 65536: the whole 4 GiB. */
     allowed = from_manifest("{\"wasm\":[{\"path\":\"%s\"}],\"memory\":{\"max_pages\":65536}}",
@@ -59,7 +63,24 @@ int main(void) {
     CHECK(extism_plugin_call(two, "run", NULL, 0) == 7, "two_memories run: rc %d, error %s",
           extism_plugin_call(two, "run", NULL, 0), text_or_null(extism_plugin_error(two)));
 
+    /* Write a secret and free, then a new plugin of the same module (which the pool gives the
+     * slot its instances just left) must read nothing. Repeated, so slots are reused. */
+    for (int i = 0; i < 50; i++) {
+        ExtismPlugin *writer = from_manifest("{\"wasm\":[{\"path\":\"%s\"}]}", "pool_limits.wasm");
+        CHECK(writer != NULL, "round %d: writer did not load", i);
+        rc = call(writer, "write_secret");
+        extism_plugin_free(writer);
+        CHECK(rc == 0, "round %d: write_secret failed", i);
+        reader = from_manifest("{\"wasm\":[{\"path\":\"%s\"}]}", "pool_limits.wasm");
+        CHECK(reader != NULL, "round %d: reader did not load", i);
+        rc = extism_plugin_call(reader, "read_secret", NULL, 0);
+        CHECK(rc == 0, "round %d: a new instance found what the last one left (check %d)", i, rc);
+        extism_plugin_free(reader);
+        reader = NULL;
+    }
+
 cleanup:
+    extism_plugin_free(reader);
     extism_plugin_free(allowed);
     extism_plugin_free(unlimited);
     extism_plugin_free(limited);
