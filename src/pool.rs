@@ -86,8 +86,7 @@ impl PoolSize {
             }
             Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
             None => {
-                let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-                let wanted = u32::try_from(cpus)
+                let wanted = u32::try_from(online_cpus())
                     .unwrap_or(u32::MAX)
                     .saturating_mul(SLOTS_PER_CPU);
                 let slots = machine_slots(address_limit(), physical_memory(), limits).min(wanted);
@@ -141,6 +140,15 @@ fn machine_slots(address_limit: Option<u64>, memory: Option<u64>, limits: &SlotL
     let by_address = address_budget / limits.address_space();
     let by_memory = memory.map_or(u64::MAX, |bytes| bytes / MEMORY_PER_SLOT);
     by_address.min(by_memory).min(u64::from(MAX_SLOTS)) as u32
+}
+
+/// The CPUs online. Not `std::thread::available_parallelism`, which also reads the cgroup's
+/// CPU quota from several files (a tenth of a millisecond here, at the first creation): a pool
+/// sized for every CPU of a machine whose quota allows fewer costs only address space.
+fn online_cpus() -> usize {
+    // SAFETY: sysconf only reads system configuration.
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(cpus).unwrap_or(1).max(1)
 }
 
 /// The process's address-space limit (`RLIMIT_AS`), if any.
