@@ -11,18 +11,20 @@
 //! table ceiling (`store::MEMORY_CEILING`, `store::TABLE_CEILING`).
 //!
 //! How many slots: `EXTISM_POOL_SLOTS` when set (0 turns pooling off), otherwise
-//! [`SLOTS_PER_CPU`] per available CPU, as far as an eighth of the process's address space holds
-//! them (a quarter of `RLIMIT_AS` when that is set), at most one per MiB of physical memory and
-//! at most [`MAX_SLOTS`]. Fewer than [`MIN_SLOTS`] are not worth a pool: instances are then
-//! allocated on demand.
+//! [`SLOTS_PER_CPU`] per CPU online and at least [`BASE_SLOTS`], as far as an eighth of the
+//! process's address space holds them (a quarter of `RLIMIT_AS` when that is set), at most one
+//! per MiB of physical memory and at most [`MAX_SLOTS`]. Fewer than [`MIN_SLOTS`] are not worth
+//! a pool: instances are then allocated on demand.
 //!
 //! Why per CPU: a pool pays off where instances are made and freed all the time, as when a
 //! server makes a fresh plugin per request on every core, and there the slots in use at once
 //! are a few per running request. Long-lived plugins gain only a faster creation. And every
 //! slot that was ever used keeps its touched pages (up to the kept-resident size) and its
-//! module's memory image while it waits to be reused, about 30 KiB for a small plugin: a
-//! pool sized for the address space (about 2,000 slots) would keep some 60 MiB after a burst of
-//! live plugins was freed, one sized by CPUs keeps a few MiB.
+//! module's memory image while it waits to be reused, 13 to 30 KiB for a small plugin: a pool
+//! sized for the address space (about 2,000 slots) would keep some 60 MiB after a burst of live
+//! plugins was freed, one sized by CPUs keeps a few MiB. The floor of [`BASE_SLOTS`] holds a
+//! hundred live plugins of two instances each without overflowing: the first overflow brings
+//! up the on-demand engine, about 1.6 MiB that then stay.
 //!
 //! A full pool never fails a plugin: `link` then makes its store with an engine that allocates
 //! on demand (see [`is_full`]), and a module whose shape no slot can hold (several memories,
@@ -34,8 +36,10 @@ use wasmtime::PoolingAllocationConfig;
 pub(crate) const MIN_SLOTS: u32 = 16;
 /// The most slots an engine reserves unless `EXTISM_POOL_SLOTS` asks for more.
 pub(crate) const MAX_SLOTS: u32 = 10_000;
-/// Slots per available CPU: room for 32 plugins (two instances each) in flight per CPU.
-pub(crate) const SLOTS_PER_CPU: u32 = 64;
+/// Slots per CPU online: room for 64 plugins (two instances each) in flight per CPU.
+pub(crate) const SLOTS_PER_CPU: u32 = 128;
+/// The fewest slots an engine reserves unless the machine or `EXTISM_POOL_SLOTS` says less.
+pub(crate) const BASE_SLOTS: u32 = 256;
 /// Bytes of each memory and each table that a freed slot keeps resident and zeroes in place,
 /// unless `EXTISM_POOL_KEEP_RESIDENT` says otherwise: the first pages of a small plugin's
 /// memory are reset with one `memset` and no system call.
@@ -88,7 +92,8 @@ impl PoolSize {
             None => {
                 let wanted = u32::try_from(online_cpus())
                     .unwrap_or(u32::MAX)
-                    .saturating_mul(SLOTS_PER_CPU);
+                    .saturating_mul(SLOTS_PER_CPU)
+                    .max(BASE_SLOTS);
                 let slots = machine_slots(address_limit(), physical_memory(), limits).min(wanted);
                 if slots < MIN_SLOTS {
                     tracing::debug!(target: "extism::engine", "room for {slots} instance slots only: instances are allocated on demand");
