@@ -17,12 +17,11 @@ use std::sync::{Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
-use crate::pool::{PoolSize, SlotLimits};
-use crate::store::{StoreData, MEMORY_CEILING, TABLE_CEILING};
-
 use crate::disk_cache::DiskCache;
 use crate::error::Result;
 use crate::kernel::KERNEL_WAT;
+use crate::pool::{PoolSize, SlotLimits};
+use crate::store::{StoreData, MEMORY_CEILING, TABLE_CEILING};
 
 /// An engine with its kernel, ready to instantiate kernels cheaply.
 pub(crate) struct Runtime {
@@ -207,9 +206,8 @@ fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime
 }
 
 /// Cache key: a fingerprint of the bytes, whether the engine meters fuel and whether it is
-/// pooled. Entries also
-/// keep the bytes, and a hit requires them to be equal, so a fingerprint collision can only
-/// cost a recompilation, never hand out another module's code.
+/// pooled. Entries also keep the bytes, and a hit requires them to be equal, so a fingerprint
+/// collision can only cost a recompilation, never hand out another module's code.
 type CacheKey = (u64, bool, bool);
 
 /// How many compiled modules the in-memory cache keeps.
