@@ -140,11 +140,14 @@ impl CompiledPlugin {
             }
         };
         let (runtime, modules) = match compile_all(runtime, &sources)? {
-            Some(modules) => (runtime, modules),
-            None => {
-                // A module no pool slot can hold: every module goes to the on-demand runtime,
-                // since one store's instances all belong to one engine.
-                tracing::debug!(target: "extism::engine", "a module does not fit the instance pool: allocating on demand");
+            Some(modules) if !has_command_library(&modules) => (runtime, modules),
+            Some(modules) if !runtime.pooled() => (runtime, modules),
+            _ => {
+                // A module no pool slot can hold, or a command module other than main, whose
+                // every call makes an instance that lives as long as the store (one pool slot
+                // per call): every module goes to the on-demand runtime, since one store's
+                // instances all belong to one engine.
+                tracing::debug!(target: "extism::engine", "a module does not fit the instance pool, or is a command library: allocating on demand");
                 let runtime = crate::engine::on_demand(fuel.is_some())?;
                 let modules = compile_all(runtime, &sources)?
                     .ok_or_else(|| Error::msg("a module does not fit the on-demand runtime"))?;
@@ -222,7 +225,8 @@ fn compile_all(
         let Some(module) = runtime.compile(bytes)? else {
             return Ok(None);
         };
-        let command = module.get_export("_start").is_some();
+        // Main is never a command, whatever it exports: it has one instance per store.
+        let command = name != "main" && module.get_export("_start").is_some();
         modules.push(NamedModule {
             name: name.clone(),
             module,
@@ -230,6 +234,12 @@ fn compile_all(
         });
     }
     Ok(Some(modules))
+}
+
+/// Whether a module is a command (a module other than main that exports `_start`): each call
+/// into it makes a fresh instance (docs/abi.md §6.3).
+fn has_command_library(modules: &[NamedModule]) -> bool {
+    modules.iter().any(|m| m.command)
 }
 
 /// Module names by the rules of docs/abi.md §6.1.

@@ -52,7 +52,8 @@ pub(crate) struct PluginTemplate {
 pub(crate) struct NamedModule {
     pub(crate) name: String,
     pub(crate) module: Module,
-    /// Exports `_start` and is not main: every call into it gets a fresh instance.
+    /// Exports `_start` and is not main: every call into it gets a fresh instance. (Main is
+    /// never a command: it has one instance per store, whatever it exports.)
     pub(crate) command: bool,
 }
 

@@ -1,7 +1,8 @@
 //! The instance pool when it is full: this process has a pool of 4 slots (`EXTISM_POOL_SLOTS`,
 //! set before the first plugin is made, in the one test of this file), so a few plugins fill
 //! it. A plugin made while it is full, and a plugin whose main module is first instantiated
-//! while it is full, both run with instances allocated on demand, with the vars the host set.
+//! while it is full, both run with instances allocated on demand, with the vars the host set;
+//! and calls of a plugin take no slot of their own.
 
 #![allow(
     clippy::unwrap_used,
@@ -21,6 +22,16 @@ fn a_full_pool_moves_plugins_to_instances_allocated_on_demand() {
     // This file's one test sets the variable before any engine exists, and no other thread
     // of this process reads the environment meanwhile.
     std::env::set_var("EXTISM_POOL_SLOTS", "4");
+
+    // A main module that exports `_start` keeps one instance across calls: more calls than
+    // slots neither take a slot each nor start over from a fresh instance.
+    let start = PluginBuilder::new(plugin_bytes("start.wasm"))
+        .build()
+        .unwrap();
+    for n in 1..=8 {
+        assert_output(&start, "count", "", n.to_string().as_bytes());
+    }
+    drop(start);
     let compiled = PluginBuilder::new(plugin_bytes("config_var.wasm"))
         .compile()
         .unwrap();
