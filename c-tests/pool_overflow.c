@@ -84,11 +84,13 @@ static long resident_kib(void) {
     return kib;
 }
 
+#ifndef EXTISM_TEST_ASAN
 /* Whether this process runs under valgrind, which preloads its vgpreload_*.so into it. */
 static bool under_valgrind(void) {
     const char *preload = getenv("LD_PRELOAD");
     return preload != NULL && strstr(preload, "vgpreload") != NULL;
 }
+#endif
 
 static long plugins_from_environment(void) {
     const char *text = getenv("EXTISM_POOL_TEST_PLUGINS");
