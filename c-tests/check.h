@@ -113,6 +113,24 @@ static inline void print_bytes(FILE *out, const uint8_t *bytes, size_t len) {
     }
 }
 
+/* VmRSS of this process in KiB, or -1. */
+static inline long resident_kib(void) {
+    char line[256];
+    long kib = -1;
+    FILE *status = fopen("/proc/self/status", "r");
+    if (status == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, status) != NULL) {
+        if (strncmp(line, "VmRSS:", 6) == 0) {
+            kib = strtol(line + 6, NULL, 10);
+            break;
+        }
+    }
+    fclose(status);
+    return kib;
+}
+
 /* Builds PLUGINS_DIR + name. The result lives in one of eight rotating static buffers, so a
  * few paths can be used in the same expression. */
 static inline const char *plugin_path(const char *name) {

@@ -29,24 +29,6 @@ const char *__asan_default_options(void) {
 }
 #endif
 
-/* VmRSS of this process in KiB, or -1. */
-static long resident_kib(void) {
-    char line[256];
-    long kib = -1;
-    FILE *status = fopen("/proc/self/status", "r");
-    if (status == NULL) {
-        return -1;
-    }
-    while (fgets(line, sizeof line, status) != NULL) {
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kib = strtol(line + 6, NULL, 10);
-            break;
-        }
-    }
-    fclose(status);
-    return kib;
-}
-
 static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

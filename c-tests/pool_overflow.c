@@ -60,28 +60,13 @@ static bool logged(const char *needle) {
     return false;
 }
 
-/* VmRSS of this process in KiB, or -1. With glibc, free heap memory is handed back to the
- * system first: what glibc keeps on its free lists after a storm of allocations is not the
- * library's. */
-static long resident_kib(void) {
-    char line[256];
-    long kib = -1;
-    FILE *status;
+/* resident_kib (check.h), after handing glibc's free heap memory back to the system: what
+ * glibc keeps on its free lists after a storm of allocations is not the library's. */
+static long trimmed_resident_kib(void) {
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif
-    status = fopen("/proc/self/status", "r");
-    if (status == NULL) {
-        return -1;
-    }
-    while (fgets(line, sizeof line, status) != NULL) {
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kib = strtol(line + 6, NULL, 10);
-            break;
-        }
-    }
-    fclose(status);
-    return kib;
+    return resident_kib();
 }
 
 #ifndef EXTISM_TEST_ASAN
@@ -141,7 +126,7 @@ int main(void) {
     CHECK(call_and_check(first, 3, -1), "first plugin");
     extism_plugin_free(first);
     first = NULL;
-    start_kib = resident_kib();
+    start_kib = trimmed_resident_kib();
     CHECK(start_kib > 0, "cannot read VmRSS");
 
     for (created = 0; created < count; created++) {
@@ -156,7 +141,7 @@ int main(void) {
     for (long i = count - 1; i >= 0; i--) {
         CHECK(call_and_check(plugins[i], 6, i), "second call");
     }
-    peak_kib = resident_kib();
+    peak_kib = trimmed_resident_kib();
     for (long i = 0; i < count; i++) {
         extism_plugin_free(plugins[i]);
         plugins[i] = NULL;
@@ -172,7 +157,7 @@ int main(void) {
 
     /* The log lines waiting to be drained are the library's memory too: drained first. */
     extism_log_drain(collect_line);
-    end_kib = resident_kib();
+    end_kib = trimmed_resident_kib();
     printf("%ld plugins: resident %ld KiB at the start, %ld KiB with all live, %ld KiB after "
            "freeing them\n",
            count, start_kib, peak_kib, end_kib);

@@ -246,10 +246,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_module_with_two_memories_does_not_fit_a_slot_and_loads_on_demand() {
+    /// An engine with a pool of `slots` slots of 1 MiB memories and 16-element tables.
+    fn small_pool(slots: u32) -> wasmtime::Engine {
         let size = PoolSize {
-            slots: 4,
+            slots,
             keep_resident: 0,
         };
         let limits = SlotLimits {
@@ -258,7 +258,12 @@ mod tests {
         };
         let mut config = wasmtime::Config::new();
         config.allocation_strategy(size.config(&limits));
-        let pooled = wasmtime::Engine::new(&config).unwrap();
+        wasmtime::Engine::new(&config).unwrap()
+    }
+
+    #[test]
+    fn a_module_with_two_memories_does_not_fit_a_slot_and_loads_on_demand() {
+        let pooled = small_pool(4);
         let two_memories = "(module (memory 1) (memory 1))";
         let err = wasmtime::Module::new(&pooled, two_memories).unwrap_err();
         assert!(does_not_fit(&err), "{err:#}");
@@ -271,17 +276,7 @@ mod tests {
 
     #[test]
     fn a_full_pool_is_recognised() {
-        let size = PoolSize {
-            slots: 1,
-            keep_resident: 0,
-        };
-        let limits = SlotLimits {
-            memory_bytes: 1 << 20,
-            table_elements: 16,
-        };
-        let mut config = wasmtime::Config::new();
-        config.allocation_strategy(size.config(&limits));
-        let engine = wasmtime::Engine::new(&config).unwrap();
+        let engine = small_pool(1);
         let module = wasmtime::Module::new(&engine, "(module (memory 1))").unwrap();
         let mut store = wasmtime::Store::new(&engine, ());
         let _first = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
