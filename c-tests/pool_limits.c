@@ -7,16 +7,8 @@
 
 static ExtismPlugin *from_manifest(const char *json_format, const char *wasm) {
     char manifest[4096];
-    char *errmsg = NULL;
-    ExtismPlugin *plugin;
     snprintf(manifest, sizeof manifest, json_format, plugin_path(wasm));
-    plugin =
-        extism_plugin_new((const uint8_t *)manifest, strlen(manifest), NULL, 0, false, &errmsg);
-    if (plugin == NULL) {
-        fprintf(stderr, "%s: %s\n", wasm, text_or_null(errmsg));
-        extism_plugin_new_error_free(errmsg);
-    }
-    return plugin;
+    return plugin_from_text(manifest, NULL, 0, false);
 }
 
 static int32_t call(ExtismPlugin *plugin, const char *name) {
