@@ -113,6 +113,30 @@ static inline void print_bytes(FILE *out, const uint8_t *bytes, size_t len) {
     }
 }
 
+/* EXTISM_TEST_ASAN is defined in a build with AddressSanitizer. */
+#if defined(__SANITIZE_ADDRESS__)
+#define EXTISM_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EXTISM_TEST_ASAN 1
+#endif
+#endif
+
+/* For tests that measure the resident set, at file scope. Under ASan, freed memory waits in
+ * a quarantine of 256 MiB by default before it is reused, which would show up as growth of
+ * the resident set. A quarantine of 8 MiB keeps use-after-free detection for recent frees and
+ * lets VmRSS reflect the library. An explicit quarantine_size_mb in ASAN_OPTIONS still takes
+ * precedence. */
+#ifdef EXTISM_TEST_ASAN
+#define EXTISM_TEST_SMALL_ASAN_QUARANTINE                                                          \
+    const char *__asan_default_options(void);                                                      \
+    const char *__asan_default_options(void) {                                                     \
+        return "quarantine_size_mb=8";                                                             \
+    }
+#else
+#define EXTISM_TEST_SMALL_ASAN_QUARANTINE
+#endif
+
 /* VmRSS of this process in KiB, or -1. */
 static inline long resident_kib(void) {
     char line[256];

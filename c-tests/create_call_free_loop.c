@@ -11,23 +11,7 @@
 #define FROM_BYTES_EVERY 100
 #define MAX_GROWTH_MIB 16
 
-/* Under ASan, freed memory waits in a quarantine of 256 MiB by default before it is reused,
- * which would show up here as growth of the resident set. A smaller quarantine keeps
- * use-after-free detection for recent frees and lets VmRSS reflect the library. An explicit
- * quarantine_size_mb in ASAN_OPTIONS still takes precedence. */
-#if defined(__SANITIZE_ADDRESS__)
-#define EXTISM_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EXTISM_TEST_ASAN 1
-#endif
-#endif
-#ifdef EXTISM_TEST_ASAN
-const char *__asan_default_options(void);
-const char *__asan_default_options(void) {
-    return "quarantine_size_mb=8";
-}
-#endif
+EXTISM_TEST_SMALL_ASAN_QUARANTINE
 
 static double now_seconds(void) {
     struct timespec ts;

@@ -21,22 +21,7 @@
 #define MAX_LINES 64
 #define INPUT "Hello, World!"
 
-/* Under ASan, freed memory waits in a quarantine (256 MiB by default) before it is reused,
- * which would show up as growth of the resident set; a small one keeps the measure about the
- * library. An explicit quarantine_size_mb in ASAN_OPTIONS still takes precedence. */
-#if defined(__SANITIZE_ADDRESS__)
-#define EXTISM_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EXTISM_TEST_ASAN 1
-#endif
-#endif
-#ifdef EXTISM_TEST_ASAN
-const char *__asan_default_options(void);
-const char *__asan_default_options(void) {
-    return "quarantine_size_mb=8";
-}
-#endif
+EXTISM_TEST_SMALL_ASAN_QUARANTINE
 
 static int line_count;
 static char *lines[MAX_LINES];
