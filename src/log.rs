@@ -255,7 +255,7 @@ impl PluginLog {
         }
         if let Some(logger) = self.logger() {
             if level >= logger.min_level {
-                (logger.callback)(level, text);
+                crate::stack::on_caller_stack(|| (logger.callback)(level, text));
             }
         }
     }

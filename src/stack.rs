@@ -10,6 +10,18 @@
 //! that this module keeps for the thread, on the same thread, so host functions still run on
 //! the caller's thread (with its thread-locals, locks and thread id). Threads with enough room
 //! pay a thread-local read and a comparison.
+//!
+//! User code never runs on a kept stack: every callback into the host (host functions, log
+//! callbacks) goes through [`on_caller_stack`], which switches back to the stack the call came
+//! in on, just below the frames it left there, for the callback's duration. Language runtimes
+//! check that their code runs inside their own thread's stack (the JVM's stack banging and
+//! guard zones, Ruby's stack-depth check and its conservative scan of the machine stack), so a
+//! callback run on a stack of ours would fail there; on the caller's stack it has exactly the
+//! room it would have had if the guest had run there too.
+//!
+//! At fork: the child's only thread is a copy of the forking one, with its thread-locals and
+//! its kept stack (the mapping is copied with the process), so nothing needs resetting. On
+//! failure: a stack that cannot be mapped fails only the call that needed it.
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -34,7 +46,26 @@ thread_local! {
     static STACK_LOW: Cell<usize> = const { Cell::new(0) };
     /// The stack kept for this thread; `None` before its first use and while a call runs on it.
     static SPARE: Cell<Option<Stack>> = const { Cell::new(None) };
+    /// While code runs on a kept stack: the stack the call came in on, as the lowest address
+    /// it may use and the address below the frames the call left there. User callbacks run
+    /// between the two ([`on_caller_stack`]).
+    static CALLER: Cell<Option<CallerStack>> = const { Cell::new(None) };
 }
+
+/// The part of the calling thread's own stack that is free while a call runs on a kept stack.
+#[derive(Clone, Copy)]
+struct CallerStack {
+    low: usize,
+    top: usize,
+}
+
+/// Room left below the stack pointer read in [`on_kept_stack`] for the frames that `psm`
+/// pushes on the caller's stack before switching (its closure and return value, saved
+/// registers) and the x86-64 red zone.
+const SWITCH_FRAMES: usize = 8 * 1024;
+/// When a thread's stack bounds are unknown, the room a callback is assumed to have below
+/// the call's frames (only the top of a stack matters for the switch itself).
+const UNKNOWN_ROOM: usize = 64 * 1024;
 
 /// Runs `f`, which may enter wasm, where the stack has room for it: on the current stack when
 /// [`NEEDED`] bytes are left, otherwise on this thread's kept stack. A panic in `f` resumes on
@@ -68,6 +99,9 @@ fn on_kept_stack<R>(f: impl FnOnce() -> R) -> Result<R> {
         _ => Stack::map()?,
     };
     let outer_low = STACK_LOW.try_with(|low| low.replace(stack.low())).ok();
+    let switch_data = std::mem::size_of_val(&f) + std::mem::size_of::<std::thread::Result<R>>();
+    let caller = caller_stack(outer_low.unwrap_or(usize::MAX), switch_data);
+    let outer_caller = CALLER.try_with(|cell| cell.replace(caller)).ok();
     // SAFETY: `stack.low()..stack.low() + OWN_STACK` is a readable and writable mapping
     // owned by `stack`, which outlives this call; both ends are page-aligned, which meets
     // every target's stack alignment; a guard area sits below it. The callback cannot unwind:
@@ -77,6 +111,9 @@ fn on_kept_stack<R>(f: impl FnOnce() -> R) -> Result<R> {
             catch_unwind(AssertUnwindSafe(f))
         })
     };
+    if let Some(caller) = outer_caller {
+        let _ = CALLER.try_with(|cell| cell.set(caller));
+    }
     if let Some(low) = outer_low {
         let _ = STACK_LOW.try_with(|cell| cell.set(low));
     }
@@ -84,6 +121,58 @@ fn on_kept_stack<R>(f: impl FnOnce() -> R) -> Result<R> {
     let _ = SPARE.try_with(|spare| spare.replace(Some(stack)));
     match result {
         Ok(value) => Ok(value),
+        Err(payload) => resume_unwind(payload),
+    }
+}
+
+/// The free part of the current stack below this frame, less [`SWITCH_FRAMES`] and the
+/// `switch_data` bytes the switch keeps on it; `None` when nothing is left (a callback then
+/// runs where it is called).
+#[inline(always)]
+fn caller_stack(low: usize, switch_data: usize) -> Option<CallerStack> {
+    let top = (psm::stack_pointer() as usize)
+        .checked_sub(SWITCH_FRAMES.checked_add(switch_data)?)?
+        & !15;
+    let low = if low == usize::MAX {
+        top.saturating_sub(UNKNOWN_ROOM)
+    } else {
+        low
+    };
+    (top > low).then_some(CallerStack { low, top })
+}
+
+/// Runs `f`, which calls user code (a host function, a log callback), on the stack of the
+/// thread's own that the current call came in on, when the call runs on a kept stack; runs it
+/// in place otherwise. A panic in `f` resumes where this was called.
+#[inline]
+pub(crate) fn on_caller_stack<R>(f: impl FnOnce() -> R) -> R {
+    match CALLER.try_with(Cell::take) {
+        Ok(Some(caller)) => back_on_caller_stack(caller, f),
+        _ => f(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn back_on_caller_stack<R>(caller: CallerStack, f: impl FnOnce() -> R) -> R {
+    // A plugin called from `f` measures its room on the caller's stack again.
+    let kept_low = STACK_LOW.try_with(|low| low.replace(caller.low)).ok();
+    // SAFETY: `caller.low..caller.top` is the part of this thread's own stack below every
+    // frame that was live when the call switched to the kept stack; nothing uses it while the
+    // call runs there (the caller's frames are above `top`, `psm`'s below-`top` data is kept
+    // clear by `SWITCH_FRAMES`), and `top` is 16-byte aligned. The callback cannot unwind:
+    // `catch_unwind` stops any panic, which resumes below, back on the kept stack.
+    let result = unsafe {
+        psm::on_stack(caller.low as *mut u8, caller.top - caller.low, || {
+            catch_unwind(AssertUnwindSafe(f))
+        })
+    };
+    if let Some(low) = kept_low {
+        let _ = STACK_LOW.try_with(|cell| cell.set(low));
+    }
+    let _ = CALLER.try_with(|cell| cell.set(Some(caller)));
+    match result {
+        Ok(value) => value,
         Err(payload) => resume_unwind(payload),
     }
 }
