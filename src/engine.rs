@@ -9,6 +9,17 @@
 //! kept in memory by a fingerprint and a copy of their bytes, so creating a plugin again from
 //! the same bytes costs a comparison and a link. Compiled code is also kept on disk
 //! (`disk_cache`).
+//!
+//! Compilation runs in a thread pool of this library's ([`compile_pool`]) rather than rayon's
+//! global one, which wasmtime would use otherwise: a pool can be started again in a forked
+//! child, where the parent's pool threads do not exist, and rayon's global pool cannot.
+//!
+//! At fork: engines, kernels and cached modules are plain memory and stay valid in the child;
+//! the compile pool is started again there on its first compilation. The module cache's lock
+//! is held only by a thread that is looking a module up or storing one, never while
+//! compiling; a child forked while another thread of the parent held it would wait on it
+//! for good (see docs/abi.md D14). On failure: a compile pool that cannot be started fails
+//! that compilation with an error.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -18,9 +29,10 @@ use std::sync::{Mutex, OnceLock};
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::disk_cache::DiskCache;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kernel::KERNEL_WAT;
 use crate::pool::{PoolSize, SlotLimits};
+use crate::process::PerProcess;
 use crate::store::{StoreData, MEMORY_CEILING, TABLE_CEILING};
 
 /// An engine with its kernel, ready to instantiate kernels cheaply.
@@ -115,7 +127,7 @@ impl Runtime {
         }
         let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
-        crate::timer::register(&engine);
+        crate::timer::register(&engine)?;
         let kernel_module = compile(disk_cache.as_ref(), &engine, KERNEL_WAT.as_bytes())?;
         let mut linker = Linker::new(&engine);
         crate::pdk::define(&mut linker)?;
@@ -196,13 +208,32 @@ impl Runtime {
     }
 }
 
-/// Compiles `bytes` through the on-disk cache when there is one.
+/// Compiles `bytes` through the on-disk cache when there is one, in this process's compile
+/// pool.
 fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-    // Cranelift runs partly on the calling thread, and needs more stack than small threads have.
-    crate::stack::with_room(|| match cache {
-        Some(cache) => cache.module(engine, bytes),
-        None => crate::validate::compile_checked(engine, bytes),
+    // The whole compilation runs inside the pool, so that wasmtime's parallel iterators use
+    // it; its first part runs on one of the pool's threads, with the room `with_room` makes.
+    compile_pool()?.install(|| {
+        crate::stack::with_room(|| match cache {
+            Some(cache) => cache.module(engine, bytes),
+            None => crate::validate::compile_checked(engine, bytes),
+        })
     })?
+}
+
+/// This process's compile pool.
+static COMPILE_POOL: PerProcess<rayon::ThreadPool> = PerProcess::new();
+
+/// The pool compilations run in, started on first use in each process. As many threads as
+/// rayon's global pool would have (`RAYON_NUM_THREADS`, else one per CPU); idle, they sleep
+/// without waking up.
+fn compile_pool() -> Result<&'static rayon::ThreadPool> {
+    COMPILE_POOL.get_or_start(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|index| format!("extism-compile-{index}"))
+            .build()
+            .map_err(|e| Error::msg(format!("unable to start the compiler's threads: {e}")))
+    })
 }
 
 /// Cache key: a fingerprint of the bytes, whether the engine meters fuel and whether it is
