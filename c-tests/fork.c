@@ -263,8 +263,8 @@ static bool in_child(const char *name, bool (*child_case)(struct setup *), struc
         }
         sleep_ms(10);
     }
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: the child failed (status %d)",
-          name, status);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: the child failed (status %d)", name,
+          status);
 cleanup:
     return !failed;
 }
@@ -327,14 +327,20 @@ int main(void) {
     CHECK(compiles_new_module(1), "parent, before forking");
     CHECK(fetches(setup.fetch, setup.server.port), "parent, before forking");
     CHECK(reads_file(setup.files), "parent, before forking");
+    CHECK(cancels(setup.loops), "parent, before forking");
     /* WASI calls run in the library's runtime, never in wasmtime-wasi's own global one. */
     CHECK(has_thread_named("extism-wasi"), "no thread of the library's WASI runtime");
     CHECK(!has_thread_named("tokio-runtime-w"), "a thread of another tokio runtime is running");
 
     CHECK(in_child("plugin", child_plugin, &setup), "plugins");
+    CHECK(times_out(setup.timed), "parent, right before forking");
     CHECK(in_child("timeout", child_timeout, &setup), "timeouts");
     CHECK(in_child("compile", child_compile, &setup), "compiling");
+    CHECK(fetches(setup.fetch, setup.server.port), "parent, right before forking");
+    /* A moment after its request, the request thread waits on the idle list for the next. */
+    sleep_ms(100);
     CHECK(in_child("http", child_http, &setup), "HTTP");
+    CHECK(reads_file(setup.files), "parent, right before forking");
     CHECK(in_child("wasi", child_wasi, &setup), "WASI files");
     CHECK(in_child("cancel", child_cancel, &setup), "cancel");
 

@@ -60,7 +60,8 @@ struct RequestThreads {
 impl RequestThreads {
     /// This process's.
     fn current() -> &'static RequestThreads {
-        let started = REQUEST_THREADS.get_or_start(|| Ok::<_, std::convert::Infallible>(Self::default()));
+        let started =
+            REQUEST_THREADS.get_or_start(|| Ok::<_, std::convert::Infallible>(Self::default()));
         match started {
             Ok(threads) => threads,
             Err(never) => match never {},
@@ -608,7 +609,10 @@ mod tests {
         assert_eq!(request.head(&never).unwrap().unwrap().status, 200);
         assert_eq!(request.body(&never).unwrap().unwrap(), b"ok");
         drop(request);
-        assert_eq!(RequestThreads::current().abandoned.load(Ordering::Acquire), 0);
+        assert_eq!(
+            RequestThreads::current().abandoned.load(Ordering::Acquire),
+            0
+        );
         server.join().unwrap();
 
         // Never answered, no timeout: `stop` ends the wait, and dropping the request closes

@@ -160,9 +160,7 @@ impl std::fmt::Debug for Plugin {
 
 /// The WASI runtime entered on this thread for running `template`'s guest code, if it has
 /// WASI (see `wasi`); plugins without it pay nothing.
-fn wasi_runtime(
-    template: &PluginTemplate,
-) -> Result<Option<tokio::runtime::EnterGuard<'static>>> {
+fn wasi_runtime(template: &PluginTemplate) -> Result<Option<tokio::runtime::EnterGuard<'static>>> {
     template
         .settings
         .with_wasi

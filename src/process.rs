@@ -217,7 +217,11 @@ pub(crate) mod tests {
         };
         let parent = *VALUE.get_or_start(start).unwrap();
         assert_eq!(*VALUE.get_or_start(start).unwrap(), parent);
-        assert_eq!(STARTS.load(Ordering::SeqCst), 1, "started twice in one process");
+        assert_eq!(
+            STARTS.load(Ordering::SeqCst),
+            1,
+            "started twice in one process"
+        );
         let status = in_child(|| {
             let inherited_generation = parent.1;
             let here = generation();
@@ -250,6 +254,10 @@ pub(crate) mod tests {
         assert!(at_fork_child(reset));
         let status = in_child(|| RESETS.load(Ordering::SeqCst) >= 1);
         assert_eq!(status, 0, "the resetter did not run in the child");
-        assert_eq!(RESETS.load(Ordering::SeqCst), 0, "the resetter ran in the parent");
+        assert_eq!(
+            RESETS.load(Ordering::SeqCst),
+            0,
+            "the resetter ran in the parent"
+        );
     }
 }
