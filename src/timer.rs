@@ -14,8 +14,10 @@
 //!
 //! At fork (`process`): the ticker is started again in the child on its first arm, and the
 //! counts of armed calls are reset there to what the forking thread itself armed, so calls of
-//! threads the child does not have never keep its ticker awake. The engine list is lock-free,
-//! so a tick in progress at the fork cannot leave it locked. On failure: when the ticker
+//! threads the child does not have never keep its ticker awake. (A timed call the forking
+//! thread was itself in, a host function that forks, gets its timeout in the child once any
+//! arm there has started the ticker.) The engine list is lock-free, so a tick in progress at
+//! the fork cannot leave it locked. On failure: when the ticker
 //! thread cannot be started, a call with a timeout fails before it runs, and a cancel request
 //! is seen only by `http_request` waits and by the ticks of other calls' deadlines.
 
