@@ -120,6 +120,9 @@ impl Drop for Claim<'_> {
 struct Started<T> {
     generation: u64,
     value: T,
+    /// The value this one replaced: an ancestor process's, kept (and reachable, for leak
+    /// checkers) as it was.
+    inherited: *mut Started<T>,
 }
 
 impl<T: Send + Sync> PerProcess<T> {
@@ -174,8 +177,8 @@ impl<T: Send + Sync> PerProcess<T> {
             let started = Box::into_raw(Box::new(Started {
                 generation,
                 value: start()?,
+                inherited: self.current.load(Ordering::Acquire),
             }));
-            // The previous value (an ancestor's, or none) is left where it is: leaked.
             self.current.store(started, Ordering::Release);
             // SAFETY: just made by `Box::into_raw`, and never freed.
             return Ok(unsafe { &(*started).value });
