@@ -122,6 +122,10 @@ struct Started<T> {
     value: T,
     /// The value this one replaced: an ancestor process's, kept (and reachable, for leak
     /// checkers) as it was.
+    #[expect(
+        dead_code,
+        reason = "never read: it keeps the inherited value reachable, never used or dropped"
+    )]
     inherited: *mut Started<T>,
 }
 
