@@ -9,6 +9,17 @@
 //! kept in memory by a fingerprint and a copy of their bytes, so creating a plugin again from
 //! the same bytes costs a comparison and a link. Compiled code is also kept on disk
 //! (`disk_cache`).
+//!
+//! Compilation runs in a thread pool of this library's ([`compile_pool`]) rather than rayon's
+//! global one, which wasmtime would use otherwise: a pool can be started again in a forked
+//! child, where the parent's pool threads do not exist, and rayon's global pool cannot.
+//!
+//! At fork: engines, kernels and cached modules are plain memory and stay valid in the child;
+//! the compile pool is started again there on its first compilation. The module cache's lock
+//! is held only by a thread that is looking a module up or storing one, never while
+//! compiling; a child forked while another thread of the parent held it would wait on it
+//! for good (see docs/abi.md D14). On failure: a compile pool that cannot be started fails
+//! that compilation with an error.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -19,9 +30,10 @@ use std::sync::{Mutex, OnceLock};
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::disk_cache::DiskCache;
-use crate::error::{panic_text, Result};
+use crate::error::{panic_text, Error, Result};
 use crate::kernel::KERNEL_WAT;
 use crate::pool::{PoolSize, SlotLimits};
+use crate::process::PerProcess;
 use crate::store::{StoreData, MEMORY_CEILING, TABLE_CEILING};
 
 /// An engine with its kernel, ready to instantiate kernels cheaply.
@@ -78,7 +90,7 @@ pub(crate) fn runtime(fuel: bool) -> Result<&'static Runtime> {
             .ok()
     });
     let runtime = match pooled {
-        Some(runtime) => keep(runtime),
+        Some(runtime) => keep(runtime)?,
         None => start_on_demand(fuel)?,
     };
     Ok(cell.get_or_init(|| runtime))
@@ -101,16 +113,16 @@ fn start_on_demand(fuel: bool) -> Result<&'static Runtime> {
     if let Some(runtime) = cell.get() {
         return Ok(runtime);
     }
-    let runtime = keep(Runtime::new(fuel, None)?);
+    let runtime = keep(Runtime::new(fuel, None)?)?;
     Ok(cell.get_or_init(|| runtime))
 }
 
 /// Keeps a runtime that started for the life of the process, and lets the timer advance its
-/// engine's epoch.
-fn keep(runtime: Runtime) -> &'static Runtime {
-    let runtime = Box::leak(Box::new(runtime));
-    crate::timer::register(&runtime.engine);
-    runtime
+/// engine's epoch. Only kept runtimes are registered, so the timer's fixed list of engines
+/// holds every one of them.
+fn keep(runtime: Runtime) -> Result<&'static Runtime> {
+    crate::timer::register(&runtime.engine)?;
+    Ok(Box::leak(Box::new(runtime)))
 }
 
 /// The JIT profiler named by `EXTISM_PROFILE`: `perf` writes a perf map
@@ -232,18 +244,36 @@ impl Runtime {
     }
 }
 
-/// Compiles `bytes` through the on-disk cache when there is one.
+/// Compiles `bytes` through the on-disk cache when there is one, in this process's compile
+/// pool.
 fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-    // Cranelift runs partly on the calling thread, and needs more stack than small threads have.
-    // A panic in the compiler (rayon's pool panics when it cannot start its threads) fails
-    // this compilation only.
-    crate::stack::with_room(|| {
-        catch_unwind(AssertUnwindSafe(|| match cache {
-            Some(cache) => cache.module(engine, bytes),
-            None => crate::validate::compile_checked(engine, bytes),
-        }))
-        .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))))
+    // The whole compilation runs inside the pool, so that wasmtime's parallel iterators use
+    // it; its first part runs on one of the pool's threads, with the room `with_room` makes.
+    // A panic in the compiler fails this compilation only.
+    compile_pool()?.install(|| {
+        crate::stack::with_room(|| {
+            catch_unwind(AssertUnwindSafe(|| match cache {
+                Some(cache) => cache.module(engine, bytes),
+                None => crate::validate::compile_checked(engine, bytes),
+            }))
+            .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))))
+        })
     })?
+}
+
+/// This process's compile pool.
+static COMPILE_POOL: PerProcess<rayon::ThreadPool> = PerProcess::new();
+
+/// The pool compilations run in, started on first use in each process. As many threads as
+/// rayon's global pool would have (`RAYON_NUM_THREADS`, else one per CPU); idle, they sleep
+/// without waking up.
+fn compile_pool() -> Result<&'static rayon::ThreadPool> {
+    COMPILE_POOL.get_or_start(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|index| format!("extism-compile-{index}"))
+            .build()
+            .map_err(|e| Error::msg(format!("unable to start the compiler's threads: {e}")))
+    })
 }
 
 /// Cache key: a fingerprint of the bytes, whether the engine meters fuel and whether it is
