@@ -316,6 +316,7 @@ impl Plugin {
             // failed, only with its store. Retrying in this store would keep one more dead
             // instance (and its memory) per call, so the next call starts from a new store.
             state.rebuild = Some(Rebuild::KeepVars);
+            let err = crate::pool::explain_engine_address_limit(err);
             return outcome(&mut state.store, Err(err));
         }
         let store = &mut state.store;

@@ -200,16 +200,31 @@ const PLUGIN_ADDRESS_SPACE_GIB: u64 = 8;
 /// [`PLUGIN_ADDRESS_SPACE_GIB`] GiB of address space, so such a limit, not a lack of memory,
 /// is what stops it.
 pub(crate) fn explain_address_limit(err: Error) -> Error {
-    match address_limit() {
-        Some(limit) if err.message().contains("Cannot allocate memory") => Error::msg(format!(
-            "{} (the process's address-space limit, `ulimit -v` {} MiB, is too small: each \
-             plugin reserves about {PLUGIN_ADDRESS_SPACE_GIB} GiB of address space, 4 GiB and \
-             guard regions for each of its two linear memories; raise or remove the limit)",
-            err.message(),
-            limit >> 20
-        )),
-        _ => err,
+    match address_limit_note(err.message()) {
+        Some(message) => Error::msg(message),
+        None => err,
     }
+}
+
+/// [`explain_address_limit`] for an error of the engine's (instantiating main at a first call).
+pub(crate) fn explain_engine_address_limit(err: wasmtime::Error) -> wasmtime::Error {
+    match address_limit_note(&err.root_cause().to_string()) {
+        Some(message) => wasmtime::Error::msg(message),
+        None => err,
+    }
+}
+
+/// `message` with the explanation of [`explain_address_limit`], when it applies.
+fn address_limit_note(message: &str) -> Option<String> {
+    let limit = address_limit()?;
+    message.contains("Cannot allocate memory").then(|| {
+        format!(
+            "{message} (the process's address-space limit, `ulimit -v` {} MiB, is too small: \
+             each plugin reserves about {PLUGIN_ADDRESS_SPACE_GIB} GiB of address space, 4 GiB \
+             and guard regions for each of its two linear memories; raise or remove the limit)",
+            limit >> 20
+        )
+    })
 }
 
 /// Whether instantiation failed because every slot of the pool is taken.
