@@ -205,11 +205,12 @@ impl DiskCache {
     /// The cache `EXTISM_CACHE_CONFIG` asks for; `None` when it is off or its configuration
     /// cannot be loaded (then modules are simply compiled every time).
     pub(crate) fn from_env() -> Option<DiskCache> {
-        let (location, config) = match std::env::var_os("EXTISM_CACHE_CONFIG") {
+        let environment = crate::environment::get();
+        let (location, config) = match environment.cache_config.clone() {
             None => {
                 let location = Location::default_for(
-                    std::env::var_os("XDG_CACHE_HOME"),
-                    std::env::var_os("HOME"),
+                    environment.xdg_cache_home.clone(),
+                    environment.home.clone(),
                 );
                 let Some(location) = location else {
                     tracing::warn!(target: "extism::cache", "compilation cache disabled: neither XDG_CACHE_HOME nor HOME is set");

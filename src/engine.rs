@@ -81,15 +81,24 @@ pub(crate) fn on_demand(fuel: bool) -> Result<&'static Runtime> {
 /// also reads `jitdump` and `vtune` there; those need wasmtime's `profiling` feature, which this
 /// build leaves out, so they are ignored like any other value rather than failing every plugin.
 fn profiling_strategy() -> Option<wasmtime::ProfilingStrategy> {
-    match std::env::var("EXTISM_PROFILE").ok()?.as_str() {
+    match crate::environment::get().profile.as_ref()?.to_str()? {
         "perf" => Some(wasmtime::ProfilingStrategy::PerfMap),
         _ => None,
     }
 }
 
+/// A configuration with wasmtime's defaults. `Config::new` reads `WASMTIME_BACKTRACE_DETAILS`,
+/// so every engine's configuration is a copy of one made at the first engine's set-up, when
+/// the library also reads its own variables (`environment`): no engine made later reads the
+/// environment again.
+fn default_config() -> Config {
+    static DEFAULT: OnceLock<Config> = OnceLock::new();
+    DEFAULT.get_or_init(Config::new).clone()
+}
+
 impl Runtime {
     fn new(fuel: bool, pool: Option<PoolSize>) -> Result<Self> {
-        let mut config = Config::new();
+        let mut config = default_config();
         if let Some(size) = pool {
             config.allocation_strategy(size.config(&SLOT_LIMITS));
         }
@@ -100,7 +109,7 @@ impl Runtime {
         // grow past its 4 GiB reservation, memory64 ones included.
         config.memory_may_move(false);
         config.max_wasm_stack(crate::stack::WASM_STACK);
-        if std::env::var_os("EXTISM_DEBUG").is_some() {
+        if crate::environment::get().debug {
             config.debug_info(true);
         }
         if let Some(profiler) = profiling_strategy() {

@@ -81,9 +81,13 @@ impl PoolSize {
     /// From the environment and the machine; `None` when instances are to be allocated on
     /// demand (the environment asks for it, or the machine has no room for a useful pool).
     pub(crate) fn from_env(limits: &SlotLimits) -> Option<PoolSize> {
-        let keep_resident =
-            env_number("EXTISM_POOL_KEEP_RESIDENT").map_or(DEFAULT_KEEP_RESIDENT, |n| n as usize);
-        let slots = match env_number("EXTISM_POOL_SLOTS") {
+        let environment = crate::environment::get();
+        let keep_resident = env_number(
+            "EXTISM_POOL_KEEP_RESIDENT",
+            environment.pool_keep_resident.as_deref(),
+        )
+        .map_or(DEFAULT_KEEP_RESIDENT, |n| n as usize);
+        let slots = match env_number("EXTISM_POOL_SLOTS", environment.pool_slots.as_deref()) {
             Some(0) => {
                 tracing::debug!(target: "extism::engine", "EXTISM_POOL_SLOTS=0: instances are allocated on demand");
                 return None;
@@ -176,17 +180,15 @@ fn physical_memory() -> Option<u64> {
     pages.checked_mul(page_size)
 }
 
-/// A non-negative integer from the environment variable `name`; an unparsable value is
-/// ignored, with a warning.
-fn env_number(name: &str) -> Option<u64> {
-    let value = std::env::var(name).ok()?;
-    match value.trim().parse() {
-        Ok(n) => Some(n),
-        Err(_) => {
-            tracing::warn!(target: "extism::engine", "ignoring {name}={value:?}: not a number");
-            None
-        }
+/// A non-negative integer from `value`, the value of the environment variable `name`; an
+/// unparsable value is ignored, with a warning.
+fn env_number(name: &str, value: Option<&std::ffi::OsStr>) -> Option<u64> {
+    let value = value?;
+    let number = value.to_str().and_then(|text| text.trim().parse().ok());
+    if number.is_none() {
+        tracing::warn!(target: "extism::engine", "ignoring {name}={value:?}: not a number");
     }
+    number
 }
 
 /// Whether instantiation failed because every slot of the pool is taken.

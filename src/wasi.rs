@@ -17,7 +17,7 @@ use crate::store::{Settings, StoreData};
 /// Builds the WASI context for one store.
 pub(crate) fn context(settings: &Settings) -> Result<WasiP1Ctx> {
     let mut builder = WasiCtxBuilder::new();
-    if std::env::var_os("EXTISM_ENABLE_WASI_OUTPUT").is_some() {
+    if crate::environment::get().wasi_output {
         builder.inherit_stdout().inherit_stderr();
     }
     for (host, guest) in &settings.allowed_paths {
