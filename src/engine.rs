@@ -43,6 +43,22 @@ const SLOT_LIMITS: SlotLimits = SlotLimits {
     table_elements: TABLE_CEILING,
 };
 
+/// The address space reserved for each linear memory, in every engine (pooled or not, with or
+/// without fuel). Memories never move (`memory_may_move(false)`), and compiled code takes the
+/// reservation as the bound of any memory whose initial size fits in it: it checks accesses
+/// against the reservation rather than the memory's current size, and relies on everything
+/// past the current size being inaccessible up to there. No memory may therefore grow past
+/// its reservation. wasmtime 48.0.8 checks growth against the allocation's capacity instead,
+/// which can be larger than a reservation that is not a whole number of pages (fixed in
+/// 48.0.9); this library keeps growth inside the reservation itself: the reservation is a
+/// whole number of pages of any host, the memory ceiling that `store::MemoryBudget` enforces
+/// on every growth (with or without a `max_pages` budget) is no larger, and so is a pool
+/// slot's memory.
+const MEMORY_RESERVATION: u64 = 4 << 30;
+const _: () = assert!(MEMORY_RESERVATION % (64 << 10) == 0);
+const _: () = assert!(MEMORY_CEILING as u64 <= MEMORY_RESERVATION);
+const _: () = assert!(SLOT_LIMITS.memory_bytes as u64 <= MEMORY_RESERVATION);
+
 /// The engine plugins are made with, without and with fuel metering: pooled when a pool could
 /// be reserved, else the on-demand one.
 static PRIMARY: [OnceLock<Result<&'static Runtime>>; 2] = [OnceLock::new(), OnceLock::new()];
@@ -106,8 +122,9 @@ impl Runtime {
         config.consume_fuel(fuel);
         // Memories stay where they were first mapped for their whole life: the saved output
         // of a call is an address into Extism memory (`Plugin::output`), and no memory may
-        // grow past its 4 GiB reservation, memory64 ones included.
+        // grow past its 4 GiB reservation, memory64 ones included (see MEMORY_RESERVATION).
         config.memory_may_move(false);
+        config.memory_reservation(MEMORY_RESERVATION);
         config.max_wasm_stack(crate::stack::WASM_STACK);
         if crate::environment::get().debug {
             config.debug_info(true);
