@@ -45,15 +45,16 @@ const SLOT_LIMITS: SlotLimits = SlotLimits {
 
 /// The address space reserved for each linear memory, in every engine (pooled or not, with or
 /// without fuel). Memories never move (`memory_may_move(false)`), and compiled code takes the
-/// reservation as the bound of any memory whose initial size fits in it: it checks accesses
+/// reservation as the bound of a memory whose initial size fits in it: it checks accesses
 /// against the reservation rather than the memory's current size, and relies on everything
-/// past the current size being inaccessible up to there. No memory may therefore grow past
-/// its reservation. wasmtime 48.0.8 checks growth against the allocation's capacity instead,
-/// which can be larger than a reservation that is not a whole number of pages (fixed in
-/// 48.0.9); this library keeps growth inside the reservation itself: the reservation is a
-/// whole number of pages of any host, the memory ceiling that `store::MemoryBudget` enforces
-/// on every growth (with or without a `max_pages` budget) is no larger, and so is a pool
-/// slot's memory.
+/// past the current size being inaccessible up to there. Such a memory must never grow past
+/// its reservation. wasmtime 48.0.8 checks growth against the allocation's capacity rather
+/// than the reservation (fixed in 48.0.9); the two are equal here because the reservation is a
+/// whole number of pages of any host (an allocation made on demand is exactly the
+/// reservation) and a pool slot's memory is no larger. The ceiling that `store::MemoryBudget`
+/// applies without a `max_pages` budget is no larger either. (A memory64 memory whose initial
+/// size is above 4 GiB, which a large `max_pages` budget allows, is allocated on demand with
+/// room to grow, and compiled code checks it against its current size.)
 const MEMORY_RESERVATION: u64 = 4 << 30;
 const _: () = assert!(MEMORY_RESERVATION % (64 << 10) == 0);
 const _: () = assert!(MEMORY_CEILING as u64 <= MEMORY_RESERVATION);
