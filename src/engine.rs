@@ -133,13 +133,15 @@ impl Runtime {
         if let Some(profiler) = profiling_strategy() {
             config.profiler(profiler);
         }
+        // Memories are initialised by copying their data segments, not by mapping an image.
         // Copy-on-write initialisation writes each module's initial memory image to an
-        // in-memory file, and a file-size limit (`ulimit -f`) smaller than the image would end
-        // the process with SIGXFSZ. Under a limit, memories are initialised by copying the data
-        // segments instead (slower instantiation of modules with large data segments).
-        if crate::disk_cache::file_size_limit().is_some() {
-            config.memory_init_cow(false);
-        }
+        // in-memory file that stays open for as long as the module lives: a process with many
+        // live modules would run out of descriptors (256 plugins of distinct modules under
+        // `ulimit -n 256`), and its host with it. A file-size limit (`ulimit -f`) smaller than
+        // an image would also end the process with SIGXFSZ. Copying costs instantiation time
+        // only for large data segments (a pool slot keeps its first pages resident, so small
+        // ones are a `memcpy`).
+        config.memory_init_cow(false);
         let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
         crate::timer::register(&engine);
