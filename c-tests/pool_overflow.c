@@ -151,9 +151,9 @@ int main(void) {
     /* The log lines waiting to be drained are the library's memory too: drained first. */
     extism_log_drain(collect_line);
     end_kib = trimmed_resident_kib();
-    printf("%ld plugins: resident %ld KiB at the start, %ld KiB with all live, %ld KiB after "
-           "freeing them\n",
-           count, start_kib, peak_kib, end_kib);
+    printf("%ld plugins, %ld pool slots: resident %ld KiB at the start, %ld KiB with all live, "
+           "%ld KiB after freeing them\n",
+           count, slots, start_kib, peak_kib, end_kib);
 #ifndef EXTISM_TEST_ASAN
     CHECK(under_valgrind() ||
               end_kib - start_kib <= MAX_GROWTH_MIB * 1024 + slots * KEPT_PER_SLOT_KIB,
