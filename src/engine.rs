@@ -49,7 +49,7 @@ const SLOT_LIMITS: SlotLimits = SlotLimits {
 /// against the reservation rather than the memory's current size, and relies on everything
 /// past the current size being inaccessible up to there. Such a memory must never grow past
 /// its reservation. wasmtime 48.0.8 checks growth against the allocation's capacity rather
-/// than the reservation (fixed in 48.0.9); the two are equal here because the reservation is a
+/// than the reservation (fixed by 48.0.10); the two are equal here because the reservation is a
 /// whole number of pages of any host (an allocation made on demand is exactly the
 /// reservation) and a pool slot's memory is no larger. The ceiling that `store::MemoryBudget`
 /// applies without a `max_pages` budget is no larger either. (A memory64 memory whose initial
@@ -121,6 +121,15 @@ impl Runtime {
         }
         config.epoch_interruption(true);
         config.consume_fuel(fuel);
+        // Fuel is charged per wasm block, when the block runs. Cranelift's optimiser moves
+        // loop-invariant work out of loops, also out of blocks that never run, where it runs
+        // at every loop entry uncharged: a guest could do hundreds of times more work than its
+        // fuel limit allows (c-tests/fuel_hoisted.c). wasmtime 48.0.11 turns only that motion
+        // off for fuel; 48.0.8 has no setting for it, so metered plugins are compiled without
+        // the optimiser (about a third slower on compute-heavy code).
+        if fuel {
+            config.cranelift_opt_level(wasmtime::OptLevel::None);
+        }
         // Memories stay where they were first mapped for their whole life: the saved output
         // of a call is an address into Extism memory (`Plugin::output`), and no memory may
         // grow past its 4 GiB reservation, memory64 ones included (see MEMORY_RESERVATION).
