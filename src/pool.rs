@@ -135,7 +135,7 @@ impl PoolSize {
             // A freed slot zeroes its whole kept-resident size, touched or not. The PAGEMAP_SCAN
             // ioctl could tell which pages were touched, but wasmtime 48.0.8 asks it only for
             // pages that are present: a page the previous instance wrote that was swapped out
-            // would keep its contents for the next instance (fixed in 48.0.9). Without it a
+            // would keep its contents for the next instance (fixed in 48.0.11). Without it a
             // reset also makes no system call at all, and a fresh plugin per request costs 15 %
             // less CPU time here (`cycle`); the price is that a freed slot keeps its whole
             // kept-resident size resident, not only the pages that were touched.
