@@ -107,7 +107,8 @@ fn profiling_strategy() -> Option<wasmtime::ProfilingStrategy> {
 /// A configuration with wasmtime's defaults. `Config::new` reads `WASMTIME_BACKTRACE_DETAILS`,
 /// so every engine's configuration is a copy of one made at the first engine's set-up, when
 /// the library also reads its own variables (`environment`): no engine made later reads the
-/// environment again.
+/// environment again. The copy lives in a `OnceLock` for the process's life: a child after
+/// `fork()` has its own copy of it, and making it cannot fail.
 fn default_config() -> Config {
     static DEFAULT: OnceLock<Config> = OnceLock::new();
     DEFAULT.get_or_init(Config::new).clone()
