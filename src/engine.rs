@@ -56,7 +56,7 @@ const SLOT_LIMITS: SlotLimits = SlotLimits {
 /// size is above 4 GiB, which a large `max_pages` budget allows, is allocated on demand with
 /// room to grow, and compiled code checks it against its current size.)
 const MEMORY_RESERVATION: u64 = 4 << 30;
-const _: () = assert!(MEMORY_RESERVATION % (64 << 10) == 0);
+const _: () = assert!(MEMORY_RESERVATION.is_multiple_of(64 << 10));
 const _: () = assert!(MEMORY_CEILING as u64 <= MEMORY_RESERVATION);
 const _: () = assert!(SLOT_LIMITS.memory_bytes as u64 <= MEMORY_RESERVATION);
 
