@@ -10,7 +10,7 @@ from pathlib import Path
 
 LAYERS = [
     ["error", "environment"],
-    ["stack", "validate", "pool"],
+    ["stack", "validate", "pool", "process"],
     ["manifest", "vars", "log", "disk_cache", "kernel"],
     ["http", "store"],
     ["timer", "wasi", "host_fn"],

@@ -9,18 +9,31 @@
 //! kept in memory by a fingerprint and a copy of their bytes, so creating a plugin again from
 //! the same bytes costs a comparison and a link. Compiled code is also kept on disk
 //! (`disk_cache`).
+//!
+//! Compilation runs in a thread pool of this library's ([`compile_pool`]) rather than rayon's
+//! global one, which wasmtime would use otherwise: a pool can be started again in a forked
+//! child, where the parent's pool threads do not exist, and rayon's global pool cannot.
+//!
+//! At fork: engines, kernels and cached modules are plain memory and stay valid in the child;
+//! the compile pool is started again there on its first compilation. The module cache's lock
+//! is held only by a thread that is looking a module up or storing one, never while
+//! compiling; a child forked while another thread of the parent held it would wait on it
+//! for good (see docs/abi.md D14). On failure: a compile pool that cannot be started fails
+//! that compilation with an error.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::disk_cache::DiskCache;
-use crate::error::Result;
+use crate::error::{panic_text, Error, Result};
 use crate::kernel::KERNEL_WAT;
 use crate::pool::{PoolSize, SlotLimits};
+use crate::process::PerProcess;
 use crate::store::{StoreData, MEMORY_CEILING, TABLE_CEILING};
 
 /// An engine with its kernel, ready to instantiate kernels cheaply.
@@ -61,36 +74,72 @@ const _: () = assert!(MEMORY_CEILING as u64 <= MEMORY_RESERVATION);
 const _: () = assert!(SLOT_LIMITS.memory_bytes as u64 <= MEMORY_RESERVATION);
 
 /// The engine plugins are made with, without and with fuel metering: pooled when a pool could
-/// be reserved, else the on-demand one.
-static PRIMARY: [OnceLock<Result<&'static Runtime>>; 2] = [OnceLock::new(), OnceLock::new()];
-static POOLED: [OnceLock<Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
-static ON_DEMAND: [OnceLock<Result<Runtime>>; 2] = [OnceLock::new(), OnceLock::new()];
+/// be reserved, else the on-demand one. Only engines that started are kept (for the life of the
+/// process, registered with the timer): a start-up error (a transient ENOMEM or EMFILE, say)
+/// fails the creation that met it, the half-made engine is dropped with its reservation, and
+/// the next creation tries again.
+static PRIMARY: [OnceLock<&'static Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
+static ON_DEMAND: [OnceLock<&'static Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
+/// Held while an engine starts, so that two threads never both reserve a pool.
+static STARTING: Mutex<()> = Mutex::new(());
 
 /// The runtime for plugins with (`fuel`) or without fuel metering.
 pub(crate) fn runtime(fuel: bool) -> Result<&'static Runtime> {
-    PRIMARY[usize::from(fuel)]
-        .get_or_init(|| {
-            if let Some(size) = PoolSize::from_env(&SLOT_LIMITS) {
-                match Runtime::new(fuel, Some(size)) {
-                    Ok(runtime) => return Ok(POOLED[usize::from(fuel)].get_or_init(|| runtime)),
-                    Err(err) => tracing::debug!(
-                        target: "extism::engine",
-                        "no pool of {} instance slots: {err}; instances are allocated on demand",
-                        size.slots
-                    ),
-                }
-            }
-            on_demand(fuel)
-        })
-        .clone()
+    let cell = &PRIMARY[usize::from(fuel)];
+    if let Some(runtime) = cell.get() {
+        return Ok(runtime);
+    }
+    let _starting = STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(runtime) = cell.get() {
+        return Ok(runtime);
+    }
+    let pooled = PoolSize::from_env(&SLOT_LIMITS).and_then(|size| {
+        Runtime::new(fuel, Some(size))
+            .inspect_err(|err| {
+                tracing::debug!(
+                    target: "extism::engine",
+                    "no pool of {} instance slots: {err}; instances are allocated on demand",
+                    size.slots
+                )
+            })
+            .ok()
+    });
+    let runtime = match pooled {
+        Some(runtime) => keep(runtime)?,
+        None => start_on_demand(fuel)?,
+    };
+    Ok(cell.get_or_init(|| runtime))
 }
 
 /// The runtime with the same settings as [`runtime`] that allocates every instance on demand.
 pub(crate) fn on_demand(fuel: bool) -> Result<&'static Runtime> {
-    ON_DEMAND[usize::from(fuel)]
-        .get_or_init(|| Runtime::new(fuel, None))
-        .as_ref()
-        .map_err(Clone::clone)
+    if let Some(runtime) = ON_DEMAND[usize::from(fuel)].get() {
+        return Ok(runtime);
+    }
+    let _starting = STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    start_on_demand(fuel)
+}
+
+/// [`on_demand`], for a caller that holds [`STARTING`].
+fn start_on_demand(fuel: bool) -> Result<&'static Runtime> {
+    let cell = &ON_DEMAND[usize::from(fuel)];
+    if let Some(runtime) = cell.get() {
+        return Ok(runtime);
+    }
+    let runtime = keep(Runtime::new(fuel, None)?)?;
+    Ok(cell.get_or_init(|| runtime))
+}
+
+/// Keeps a runtime that started for the life of the process, and lets the timer advance its
+/// engine's epoch. Only kept runtimes are registered, so the timer's fixed list of engines
+/// holds every one of them.
+fn keep(runtime: Runtime) -> Result<&'static Runtime> {
+    crate::timer::register(&runtime.engine)?;
+    Ok(Box::leak(Box::new(runtime)))
 }
 
 /// The JIT profiler named by `EXTISM_PROFILE`: `perf` writes a perf map
@@ -154,7 +203,6 @@ impl Runtime {
         config.memory_init_cow(false);
         let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
-        crate::timer::register(&engine);
         let kernel_module = compile(disk_cache.as_ref(), &engine, KERNEL_WAT.as_bytes())?;
         let mut linker = Linker::new(&engine);
         crate::pdk::define(&mut linker)?;
@@ -235,13 +283,36 @@ impl Runtime {
     }
 }
 
-/// Compiles `bytes` through the on-disk cache when there is one.
+/// Compiles `bytes` through the on-disk cache when there is one, in this process's compile
+/// pool.
 fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-    // Cranelift runs partly on the calling thread, and needs more stack than small threads have.
-    crate::stack::with_room(|| match cache {
-        Some(cache) => cache.module(engine, bytes),
-        None => crate::validate::compile_checked(engine, bytes),
+    // The whole compilation runs inside the pool, so that wasmtime's parallel iterators use
+    // it; its first part runs on one of the pool's threads, with the room `with_room` makes.
+    // A panic in the compiler fails this compilation only.
+    compile_pool()?.install(|| {
+        crate::stack::with_room(|| {
+            catch_unwind(AssertUnwindSafe(|| match cache {
+                Some(cache) => cache.module(engine, bytes),
+                None => crate::validate::compile_checked(engine, bytes),
+            }))
+            .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))))
+        })
     })?
+}
+
+/// This process's compile pool.
+static COMPILE_POOL: PerProcess<rayon::ThreadPool> = PerProcess::new();
+
+/// The pool compilations run in, started on first use in each process. As many threads as
+/// rayon's global pool would have (`RAYON_NUM_THREADS`, else one per CPU); idle, they sleep
+/// without waking up.
+fn compile_pool() -> Result<&'static rayon::ThreadPool> {
+    COMPILE_POOL.get_or_start(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|index| format!("extism-compile-{index}"))
+            .build()
+            .map_err(|e| Error::msg(format!("unable to start the compiler's threads: {e}")))
+    })
 }
 
 /// Cache key: a fingerprint of the bytes, whether the engine meters fuel and whether it is

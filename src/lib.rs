@@ -16,6 +16,7 @@
 //! | 1 | `stack` | running calls and compilation with enough native stack, whatever the thread |
 //! | 1 | `validate` | checks a module passes before it is compiled (nesting depth) |
 //! | 1 | `pool` | the instance pool's size (`EXTISM_POOL_SLOTS`), telling full and unfit apart |
+//! | 1 | `process` | fork(): counting forks, and resources started again in a forked child |
 //! | 2 | `manifest` | manifest types and parsing (no I/O) |
 //! | 2 | `vars` | the var store's accounting |
 //! | 2 | `log` | process-wide log sinks, log levels, a plugin's own logger |
@@ -48,6 +49,7 @@ mod manifest;
 mod pdk;
 mod plugin;
 mod pool;
+mod process;
 mod stack;
 mod store;
 mod timer;

@@ -32,6 +32,8 @@
 
 use wasmtime::PoolingAllocationConfig;
 
+use crate::error::Error;
+
 /// Fewer slots than this are not worth reserving a pool for.
 pub(crate) const MIN_SLOTS: u32 = 16;
 /// The most slots an engine reserves unless `EXTISM_POOL_SLOTS` asks for more.
@@ -195,6 +197,42 @@ fn env_number(name: &str, value: Option<&std::ffi::OsStr>) -> Option<u64> {
         tracing::warn!(target: "extism::engine", "ignoring {name}={value:?}: not a number");
     }
     number
+}
+
+/// Address space one plugin reserves when its instances are allocated on demand: its two
+/// linear memories (Extism memory and its own), each up to 4 GiB with guard regions.
+const PLUGIN_ADDRESS_SPACE_GIB: u64 = 8;
+
+/// `err`, saying what to do about it when it is a failed allocation in a process whose
+/// address space is limited (`ulimit -v`): every plugin reserves about
+/// [`PLUGIN_ADDRESS_SPACE_GIB`] GiB of address space, so such a limit, not a lack of memory,
+/// is what stops it.
+pub(crate) fn explain_address_limit(err: Error) -> Error {
+    match address_limit_note(err.message()) {
+        Some(message) => Error::msg(message),
+        None => err,
+    }
+}
+
+/// [`explain_address_limit`] for an error of the engine's (instantiating main at a first call).
+pub(crate) fn explain_engine_address_limit(err: wasmtime::Error) -> wasmtime::Error {
+    match address_limit_note(&err.root_cause().to_string()) {
+        Some(message) => wasmtime::Error::msg(message),
+        None => err,
+    }
+}
+
+/// `message` with the explanation of [`explain_address_limit`], when it applies.
+fn address_limit_note(message: &str) -> Option<String> {
+    let limit = address_limit()?;
+    message.contains("Cannot allocate memory").then(|| {
+        format!(
+            "{message} (the process's address-space limit, `ulimit -v` {} MiB, is too small: \
+             each plugin reserves about {PLUGIN_ADDRESS_SPACE_GIB} GiB of address space, 4 GiB \
+             and guard regions for each of its two linear memories; raise or remove the limit)",
+            limit >> 20
+        )
+    })
 }
 
 /// Whether instantiation failed because every slot of the pool is taken.

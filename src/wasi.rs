@@ -1,9 +1,24 @@
 //! The WASI preview1 context of a plugin (docs/abi.md §8.3): no args, no environment, no stdio
 //! unless `EXTISM_ENABLE_WASI_OUTPUT` is set, and `allowed_paths` as preopened directories;
 //! and the checks that keep a guest from planting links that lead out of them.
+//!
+//! wasmtime-wasi's synchronous preview1 functions run its asynchronous ones to completion
+//! with `wasmtime_wasi::runtime::in_tokio`, in the tokio runtime entered on the calling
+//! thread, or, when none is, in a global runtime of wasmtime-wasi's own, which this library
+//! could not replace in a forked child (its worker and blocking threads are not there, and a
+//! call waiting for them never returns). So guest code with WASI runs with this library's
+//! runtime entered ([`enter`]): one worker thread, which drives the timers of `poll_oneoff`
+//! and sleeps while nothing is due, and no blocking threads for files, which are read and
+//! written on the calling thread (`allow_blocking_current_thread`), as the call waits for
+//! them anyway.
+//!
+//! At fork: the runtime is started again in the child on its first WASI call; the parent's
+//! is left as it is (dropping it would wait for threads that are not there). On failure: a
+//! runtime that cannot be started fails the call or the plugin creation that needed it.
 
 use std::path::{Component, Path};
 
+use tokio::runtime::EnterGuard;
 use wasmtime::{AsContextMut, Caller, Extern, Linker};
 use wasmtime_wasi::p1::wasi_snapshot_preview1::{self as preview1, WasiSnapshotPreview1};
 use wasmtime_wasi::p1::{types, WasiP1Ctx};
@@ -12,11 +27,33 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use wiggle::{GuestMemory, GuestPtr};
 
 use crate::error::{Error, Result};
+use crate::process::PerProcess;
 use crate::store::{Settings, StoreData};
+
+/// This process's runtime for WASI calls.
+static RUNTIME: PerProcess<tokio::runtime::Runtime> = PerProcess::new();
+
+/// Enters this process's WASI runtime on the calling thread, starting it first if needed,
+/// until the guard is dropped: for running guest code of a plugin with WASI.
+pub(crate) fn enter() -> Result<EnterGuard<'static>> {
+    let runtime = RUNTIME.get_or_start(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("extism-wasi")
+            .enable_time()
+            .enable_io()
+            .build()
+            .map_err(|e| Error::msg(format!("unable to start the WASI runtime: {e}")))
+    })?;
+    Ok(runtime.enter())
+}
 
 /// Builds the WASI context for one store.
 pub(crate) fn context(settings: &Settings) -> Result<WasiP1Ctx> {
     let mut builder = WasiCtxBuilder::new();
+    // Files are read and written on the calling thread, not handed to the runtime's blocking
+    // threads: the call waits for them either way.
+    builder.allow_blocking_current_thread(true);
     if crate::environment::get().wasi_output {
         builder.inherit_stdout().inherit_stderr();
     }
@@ -54,7 +91,9 @@ pub(crate) fn context(settings: &Settings) -> Result<WasiP1Ctx> {
 ///   only of names, on the other hand, stays at or below the link's directory wherever the link
 ///   is moved, through any chain of such links.
 /// - a hard link of a symlink, which would copy a link the guest could not have made (one the
-///   host placed in the mount) to a new place.
+///   host placed in the mount) to a new place. The old path is checked before the link and
+///   the new one after it, and a link that turns out to be a symlink (one renamed into place
+///   between the check and the link) is removed before the call returns.
 ///
 /// A refused call returns `EPERM` and changes nothing, as wasmtime-wasi does for the absolute
 /// targets it refuses itself. Everything else goes to wasmtime-wasi's own implementation.
@@ -95,11 +134,26 @@ pub(crate) fn define_link_checks(linker: &mut Linker<StoreData>) -> wasmtime::Re
                 if is_symlink(ctx.wasi, memory, old_fd, old, old_len) {
                     return Ok(refused());
                 }
-                // The check spent fuel on the path; the link gets the whole allowance.
+                // Each check spends fuel on its path; each step gets the whole allowance.
                 ctx.wasi.set_hostcall_fuel(ctx.hostcall_fuel);
-                in_tokio(preview1::path_link(
+                let errno = in_tokio(preview1::path_link(
                     ctx.wasi, memory, old_fd, old_flags, old, old_len, new_fd, new, new_len,
-                ))
+                ))?;
+                // What was linked is checked again: a symlink renamed to the old path between
+                // the check and the link is linked itself. Such a link is removed at once.
+                ctx.wasi.set_hostcall_fuel(ctx.hostcall_fuel);
+                if errno == 0 && is_symlink(ctx.wasi, memory, new_fd, new, new_len) {
+                    ctx.wasi.set_hostcall_fuel(ctx.hostcall_fuel);
+                    let path = GuestPtr::new((new as u32, new_len as u32));
+                    let _ = in_tokio(WasiSnapshotPreview1::path_unlink_file(
+                        ctx.wasi,
+                        memory,
+                        types::Fd::from(new_fd),
+                        path,
+                    ));
+                    return Ok(refused());
+                }
+                Ok(errno)
             })
         },
     )?;

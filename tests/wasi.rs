@@ -290,6 +290,54 @@ fn guest_links_cannot_lead_out_of_a_mount() {
     let _ = std::fs::remove_dir_all(&base);
 }
 
+/// A hard link never copies a symlink into place, even when the host swaps the old path
+/// between a file and a symlink leading out of the mount while the guest links it: a link
+/// either names a regular file or is refused and left out.
+#[test]
+fn a_symlink_renamed_into_place_while_linking_is_not_linked() {
+    const ATTEMPTS: usize = 3000;
+    let base = temp_dir("link_race");
+    let mount = base.join("mount");
+    std::fs::create_dir_all(&mount).unwrap();
+    std::fs::write(base.join("secret.txt"), "secret").unwrap();
+    std::fs::write(mount.join("old"), "inside").unwrap();
+    let plugin = mounted("wasi_links.wasm", &mount);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (mount, stop) = (mount.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let (file, link, old) = (mount.join(".file"), mount.join(".link"), mount.join("old"));
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::fs::write(&file, "inside").unwrap();
+                std::fs::rename(&file, &old).unwrap();
+                std::os::unix::fs::symlink("../secret.txt", &link).unwrap();
+                std::fs::rename(&link, &old).unwrap();
+            }
+        })
+    };
+    let mut made = 0;
+    for i in 0..ATTEMPTS {
+        let errno = link_errno(&plugin, "link", &format!("old\ncopy{i}"));
+        let copy = mount.join(format!("copy{i}"));
+        match std::fs::symlink_metadata(&copy) {
+            Ok(meta) => {
+                assert_eq!(errno, "0", "copy{i} exists after errno {errno}");
+                assert!(
+                    meta.is_file(),
+                    "copy{i} is a symlink: {:?}",
+                    std::fs::read_link(&copy)
+                );
+                made += 1;
+            }
+            Err(_) => assert_ne!(errno, "0", "copy{i} missing after success"),
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert!(made > 0, "no link was made in {ATTEMPTS} attempts");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
 // ---- WASI exit codes (§4.1, §8.3) ----
 
 #[test]
@@ -500,4 +548,45 @@ fn start_empties_vars_but_keeps_config() {
     assert_output(&plugin, "set_marker", b"", b"");
     assert_output(&plugin, "get_config", b"", b"v2");
     assert_output(&plugin, "get_marker", b"", b"x");
+}
+
+/// `two_timers`: `poll_oneoff` on two relative monotonic-clock subscriptions (20 ms and 40 ms);
+/// returns 0 when at least one clock event came back without an error, 100 + errno when the
+/// call failed, 1 otherwise. Two subscriptions take wasmtime-wasi's general path, which waits
+/// on timers of the tokio runtime WASI calls run in.
+const TWO_TIMERS_WAT: &str = r#"(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "two_timers") (result i32)
+    (local $errno i32)
+    (i64.store (i32.const 0) (i64.const 1))
+    (i32.store8 (i32.const 8) (i32.const 0))
+    (i32.store (i32.const 16) (i32.const 1))
+    (i64.store (i32.const 24) (i64.const 20000000))
+    (i64.store (i32.const 48) (i64.const 2))
+    (i32.store8 (i32.const 56) (i32.const 0))
+    (i32.store (i32.const 64) (i32.const 1))
+    (i64.store (i32.const 72) (i64.const 40000000))
+    (local.set $errno (call $poll (i32.const 0) (i32.const 256) (i32.const 2) (i32.const 512)))
+    (if (local.get $errno) (then (return (i32.add (i32.const 100) (local.get $errno)))))
+    (if (i32.and
+          (i32.ge_u (i32.load (i32.const 512)) (i32.const 1))
+          (i32.and (i32.eqz (i32.load16_u (i32.const 264))) (i32.eqz (i32.load8_u (i32.const 266)))))
+      (then (return (i32.const 0))))
+    (i32.const 1)))"#;
+
+#[test]
+fn clock_subscriptions_fire() {
+    // The timers are driven by the runtime's worker thread, not by the waiting call; a runtime
+    // whose timers nothing drives would leave the call waiting for good, so it runs on a
+    // thread of its own and a missing answer fails the test instead.
+    let (done, answer) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let plugin = Plugin::new(TWO_TIMERS_WAT, Vec::<Function>::new(), true).unwrap();
+        let _ = done.send(call(&plugin, "two_timers", b""));
+    });
+    let c = answer
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("poll_oneoff on two clocks did not return");
+    assert_eq!((c.rc, c.error.as_deref()), (0, None));
 }
