@@ -6,7 +6,11 @@
  *     process's, also for a plugin made after the variable was removed;
  *   - set only after the first plugin: a WASI plugin made afterwards prints nothing;
  *   - EXTISM_CACHE_CONFIG changed after the first plugin: the engine with fuel metering, set
- *     up afterwards, still stores its compiled modules where the first value said. */
+ *     up afterwards, still stores its compiled modules where the first value said;
+ *   - RAYON_NUM_THREADS set to 3 at the first plugin: the compiler has 3 threads, also in a
+ *     child forked afterwards that sets it to 1 before it compiles (the compiler's threads
+ *     start again in a child). */
+#include <dirent.h>
 #include <fcntl.h>
 
 #include "cache_files.h"
@@ -118,6 +122,82 @@ cleanup:
     return failed;
 }
 
+/* The threads of this process whose name starts with `prefix`. */
+static int threads_named(const char *prefix) {
+    char path[300], name[64];
+    int count = 0;
+    DIR *tasks = opendir("/proc/self/task");
+    if (tasks == NULL) {
+        return -1;
+    }
+    for (struct dirent *task = readdir(tasks); task != NULL; task = readdir(tasks)) {
+        if (task->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", task->d_name);
+        FILE *comm = fopen(path, "r");
+        if (comm == NULL) {
+            continue;
+        }
+        if (fgets(name, sizeof name, comm) != NULL && strncmp(name, prefix, strlen(prefix)) == 0) {
+            count++;
+        }
+        fclose(comm);
+    }
+    closedir(tasks);
+    return count;
+}
+
+/* In a child forked after the first plugin, which changes RAYON_NUM_THREADS to 1 and then
+ * compiles: the compiler's threads start again there, as many as the parent read. */
+static int compile_in_forked_child(void *unused) {
+    (void)unused;
+    int failed = 0;
+    ExtismPlugin *plugin = NULL;
+    CHECK(setenv("RAYON_NUM_THREADS", "1", 1) == 0, "setenv failed");
+    plugin = load_plugin("count_vowels.wasm", NULL, 0, false);
+    CHECK(plugin != NULL, "count_vowels.wasm did not load in the forked child");
+    CHECK(threads_named("extism-compile") == 3, "%d compiler threads, expected 3",
+          threads_named("extism-compile"));
+cleanup:
+    extism_plugin_free(plugin);
+    return failed;
+}
+
+/* Runs `body` in a child forked from this process, which ends with _exit: the leak checker
+ * at an ordinary exit would report what the parent's threads, which do not exist in the
+ * child, still hold. Returns the child's exit status, or -1. */
+static int in_forked_child(int (*body)(void *)) {
+    int status = 0;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int result = body(NULL);
+        fflush(NULL);
+        _exit(result);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+        return -1;
+    }
+    return WEXITSTATUS(status);
+}
+
+static int compile_threads(void *unused) {
+    (void)unused;
+    int failed = 0;
+    ExtismPlugin *plugin = NULL;
+    CHECK(setenv("EXTISM_CACHE_CONFIG", "", 1) == 0, "setenv failed");
+    CHECK(setenv("RAYON_NUM_THREADS", "3", 1) == 0, "setenv failed");
+    plugin = load_plugin("returns.wasm", NULL, 0, false);
+    CHECK(plugin != NULL, "returns.wasm did not load");
+    CHECK(threads_named("extism-compile") == 3, "%d compiler threads, expected 3",
+          threads_named("extism-compile"));
+    CHECK(in_forked_child(compile_in_forked_child) == 0, "in a forked child");
+cleanup:
+    extism_plugin_free(plugin);
+    return failed;
+}
+
 int main(void) {
     int failed = 0;
     bool made = false;
@@ -127,6 +207,7 @@ int main(void) {
     CHECK(run_in_child(output_enabled_first, NULL) == 0, "EXTISM_ENABLE_WASI_OUTPUT set first");
     CHECK(run_in_child(output_enabled_late, NULL) == 0, "EXTISM_ENABLE_WASI_OUTPUT set late");
     CHECK(run_in_child(cache_config_changed, NULL) == 0, "EXTISM_CACHE_CONFIG changed");
+    CHECK(run_in_child(compile_threads, NULL) == 0, "RAYON_NUM_THREADS");
 
 cleanup:
     if (made) {

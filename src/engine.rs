@@ -304,11 +304,12 @@ fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime
 static COMPILE_POOL: PerProcess<rayon::ThreadPool> = PerProcess::new();
 
 /// The pool compilations run in, started on first use in each process. As many threads as
-/// rayon's global pool would have (`RAYON_NUM_THREADS`, else one per CPU); idle, they sleep
-/// without waking up.
+/// rayon's global pool would have (`RAYON_NUM_THREADS` as the library read it at its first
+/// engine set-up, else one per CPU); idle, they sleep without waking up.
 fn compile_pool() -> Result<&'static rayon::ThreadPool> {
     COMPILE_POOL.get_or_start(|| {
         rayon::ThreadPoolBuilder::new()
+            .num_threads(crate::environment::get().compile_threads())
             .thread_name(|index| format!("extism-compile-{index}"))
             .build()
             .map_err(|e| Error::msg(format!("unable to start the compiler's threads: {e}")))

@@ -39,6 +39,8 @@ pub(crate) struct Environment {
     /// `EXTISM_ENABLE_WASI_OUTPUT`, present with any value: WASI guests' stdout and stderr
     /// are the process's.
     pub(crate) wasi_output: bool,
+    /// `RAYON_NUM_THREADS`: how many threads compile, as for any program that uses rayon.
+    rayon_num_threads: Option<OsString>,
 }
 
 impl Environment {
@@ -54,6 +56,21 @@ impl Environment {
             debug: var("EXTISM_DEBUG").is_some(),
             profile: var("EXTISM_PROFILE"),
             wasi_output: var("EXTISM_ENABLE_WASI_OUTPUT").is_some(),
+            rayon_num_threads: var("RAYON_NUM_THREADS"),
+        }
+    }
+
+    /// The number of compiler threads: `RAYON_NUM_THREADS` when it is a positive number, else
+    /// one per CPU the process may use, as rayon would choose (the library passes the number
+    /// to rayon, so that rayon does not read the environment itself when a pool starts).
+    pub(crate) fn compile_threads(&self) -> usize {
+        let wanted = self
+            .rayon_num_threads
+            .as_deref()
+            .and_then(|value| value.to_str()?.trim().parse::<usize>().ok());
+        match wanted {
+            Some(threads) if threads > 0 => threads,
+            _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
