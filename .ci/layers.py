@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 LAYERS = [
-    ["error"],
+    ["error", "environment"],
     ["stack", "validate", "pool", "process"],
     ["manifest", "vars", "log", "disk_cache", "kernel"],
     ["http", "store"],

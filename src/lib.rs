@@ -12,6 +12,7 @@
 //! | layer | module | what it holds |
 //! |---|---|---|
 //! | 0 | `error` | the core's error type |
+//! | 0 | `environment` | the environment variables, read once at the first engine set-up |
 //! | 1 | `stack` | running calls and compilation with enough native stack, whatever the thread |
 //! | 1 | `validate` | checks a module passes before it is compiled (nesting depth) |
 //! | 1 | `pool` | the instance pool's size (`EXTISM_POOL_SLOTS`), telling full and unfit apart |
@@ -36,6 +37,7 @@
 mod compile;
 mod disk_cache;
 mod engine;
+mod environment;
 mod error;
 pub mod ffi;
 mod host_fn;

@@ -54,7 +54,7 @@ pub(crate) fn context(settings: &Settings) -> Result<WasiP1Ctx> {
     // Files are read and written on the calling thread, not handed to the runtime's blocking
     // threads: the call waits for them either way.
     builder.allow_blocking_current_thread(true);
-    if std::env::var_os("EXTISM_ENABLE_WASI_OUTPUT").is_some() {
+    if crate::environment::get().wasi_output {
         builder.inherit_stdout().inherit_stderr();
     }
     for (host, guest) in &settings.allowed_paths {
