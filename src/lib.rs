@@ -33,6 +33,27 @@
 //! | 8 | `plugin` | [`Plugin`] and the call protocol: timeouts, output, errors, return codes |
 //! | 9 | `compile` | [`PluginBuilder`], [`CompiledPlugin`], loading a manifest's modules |
 //! | 10 | [`ffi`] | the C API, one file per type family |
+//!
+//! # Process-wide state
+//!
+//! The library lives in someone else's process, so everything it keeps for the whole process
+//! has one owner, which says beside it what happens at `fork()` and when it cannot be had.
+//! After a fork the child has only the forking thread; `process` counts forks, and each
+//! resource that owns threads is started again there on first use, the parent's copy left
+//! untouched (never joined or dropped: its threads are not there to answer).
+//!
+//! | what | owner | in a forked child | when it cannot be had |
+//! |---|---|---|---|
+//! | settings from the environment | `environment` | the parent's snapshot, read once at the first engine set-up | unset reads as unset |
+//! | fork count, per-process cells | `process` | counted by a `pthread_atfork` child handler | without the handler, forks are noticed by the process id |
+//! | stacks kept for small threads | `stack` | the forking thread's, copied with the process | the call that needed one fails |
+//! | engines, instance pools, the kernel, the module cache | `engine` | plain memory, valid in the child | a start-up error fails that creation; the next one tries again |
+//! | the compile thread pool | `engine` | started again at the first compilation | that compilation fails; the next one tries again |
+//! | the epoch ticker thread, timed-call and cancel counts | `timer` | started again at the first timed call or cancel; counts reset | that timed call fails with an error |
+//! | HTTP request threads, their idle list, abandoned requests | `http` | a new list and count; the parent's threads are never used | that request fails the call |
+//! | the WASI runtime (one tokio worker) | `wasi` | started again at the first WASI use | that creation or call fails |
+//! | log sinks and levels | `log` | inherited working (no thread of its own); drained lines copied | installing a sink fails; a poisoned buffer drops lines |
+//! | compiled modules on disk | `disk_cache` | no state beyond its directory | compiled without the cache, with a warning |
 
 mod compile;
 mod disk_cache;
