@@ -289,15 +289,41 @@ fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime
     // The whole compilation runs inside the pool, so that wasmtime's parallel iterators use
     // it; its first part runs on one of the pool's threads, with the room `with_room` makes.
     // A panic in the compiler fails this compilation only.
-    compile_pool()?.install(|| {
-        crate::stack::with_room(|| {
+    let pool = compile_pool()?;
+    hand_off();
+    let module = pool.install(|| {
+        hand_off();
+        let module = crate::stack::with_room(|| {
             catch_unwind(AssertUnwindSafe(|| match cache {
                 Some(cache) => cache.module(engine, bytes),
                 None => crate::validate::compile_checked(engine, bytes),
             }))
             .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))))
-        })
-    })?
+        });
+        hand_off();
+        module
+    });
+    hand_off();
+    module?
+}
+
+/// Takes and releases a pthread mutex, on the calling thread before and after a compilation
+/// and on the pool's thread at its start and end. rayon hands the job to its thread and the
+/// compiled module back through lock-free queues and latches, which race detectors such as
+/// helgrind cannot see; a pthread mutex they do see, so the module built on the pool's thread
+/// is not reported as racing with every later use of it. Uncontended: four lock-unlock pairs
+/// per compilation. At fork: held only for those instants, by a thread inside the library.
+fn hand_off() {
+    struct HandOff(std::cell::UnsafeCell<libc::pthread_mutex_t>);
+    // SAFETY: the mutex is only used through the pthread functions, which synchronise it.
+    unsafe impl Sync for HandOff {}
+    static HAND_OFF: HandOff = HandOff(std::cell::UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER));
+    // SAFETY: a statically initialised default mutex, locked and unlocked by the same thread
+    // with nothing in between; neither call can fail for it.
+    unsafe {
+        libc::pthread_mutex_lock(HAND_OFF.0.get());
+        libc::pthread_mutex_unlock(HAND_OFF.0.get());
+    }
 }
 
 /// This process's compile pool.
