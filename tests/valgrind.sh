@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole CTest suite under valgrind's memcheck, and the threaded tests under helgrind,
-# against a Release build of the library.
+# against a Release build of the library: the release's own (CMake's EXTISM_PORTABLE, i.e.
+# scripts/portable-cargo.sh: zig, glibc 2.17), so that CI checks the library it ships and builds
+# it once; EXTISM_PORTABLE=0 takes a plain `cargo build --release` instead.
 #
 #   tests/valgrind.sh            configure build/valgrind, build, run every test under memcheck
 #
@@ -56,7 +58,9 @@ launcher=(
 )
 launcher_list=$(IFS=';'; echo "${launcher[*]}")
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+portable=ON
+[[ ${EXTISM_PORTABLE:-1} == 0 ]] && portable=OFF
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DEXTISM_PORTABLE=$portable \
     "-DEXTISM_TEST_LAUNCHER=$launcher_list" -DEXTISM_TEST_TIMEOUT_FACTOR=20
 cmake --build "$build" -j2
 
