@@ -72,5 +72,9 @@ export "CFLAGS_${host//-/_}=$c_flags"
 # The release ships one file, libextism.so, as the reference does; programs linked against it
 # must find it under that name (build.rs).
 export EXTISM_SONAME=libextism.so
+# C compilers read SOURCE_DATE_EPOCH (for __DATE__ and __TIME__), so cc-rs makes cargo rebuild
+# when it changes: one fixed value (1980-01-01) keeps builds from different callers, and from
+# different commits, sharing one build, and the output independent of the time.
+export SOURCE_DATE_EPOCH=315532800
 
 exec "${command[@]}" --target "$host.$glibc_floor" "$@"
