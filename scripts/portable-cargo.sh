@@ -50,6 +50,10 @@ shift
 
 PATH="$("$root/scripts/release-tools.sh"):$PATH"
 export PATH
+# cargo-zigbuild runs zig as `python3 -m ziglang` with the tools' python3. Under pip's build
+# isolation (the wheel build), PYTHONPATH names a sitecustomize that hides every other
+# environment's packages, ziglang among them; nothing cargo runs needs pip's paths.
+unset PYTHONPATH PYTHONNOUSERSITE
 
 # The caller's flags first, then the remappings (later ones win where prefixes overlap, so a
 # target directory inside the checkout maps under /extism). The encoded form keeps paths with
