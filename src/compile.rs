@@ -92,6 +92,11 @@ impl<'a> PluginBuilder<'a> {
 
     /// Loads and compiles every module; links nothing yet.
     pub fn compile(self) -> Result<CompiledPlugin> {
+        self.compile_modules()
+            .map_err(crate::pool::explain_address_limit)
+    }
+
+    fn compile_modules(self) -> Result<CompiledPlugin> {
         let (manifest, module) = match &self.source {
             BuilderSource::Manifest(manifest) => (Cow::Borrowed(manifest), None),
             BuilderSource::Bytes(bytes) => match manifest::classify(bytes)? {
@@ -173,7 +178,7 @@ impl CompiledPlugin {
     /// Creates an independent plugin: its own store, instances, Extism memory, vars and copy
     /// of the config. Links every module and checks every import.
     pub fn instantiate(&self) -> Result<Plugin> {
-        Plugin::from_template(&self.template)
+        Plugin::from_template(&self.template).map_err(crate::pool::explain_address_limit)
     }
 }
 

@@ -13,12 +13,13 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::disk_cache::DiskCache;
-use crate::error::Result;
+use crate::error::{panic_text, Result};
 use crate::kernel::KERNEL_WAT;
 use crate::pool::{PoolSize, SlotLimits};
 use crate::store::{StoreData, MEMORY_CEILING, TABLE_CEILING};
@@ -44,36 +45,72 @@ const SLOT_LIMITS: SlotLimits = SlotLimits {
 };
 
 /// The engine plugins are made with, without and with fuel metering: pooled when a pool could
-/// be reserved, else the on-demand one.
-static PRIMARY: [OnceLock<Result<&'static Runtime>>; 2] = [OnceLock::new(), OnceLock::new()];
-static POOLED: [OnceLock<Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
-static ON_DEMAND: [OnceLock<Result<Runtime>>; 2] = [OnceLock::new(), OnceLock::new()];
+/// be reserved, else the on-demand one. Only engines that started are kept (for the life of the
+/// process, registered with the timer): a start-up error (a transient ENOMEM or EMFILE, say)
+/// fails the creation that met it, the half-made engine is dropped with its reservation, and
+/// the next creation tries again.
+static PRIMARY: [OnceLock<&'static Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
+static ON_DEMAND: [OnceLock<&'static Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
+/// Held while an engine starts, so that two threads never both reserve a pool.
+static STARTING: Mutex<()> = Mutex::new(());
 
 /// The runtime for plugins with (`fuel`) or without fuel metering.
 pub(crate) fn runtime(fuel: bool) -> Result<&'static Runtime> {
-    PRIMARY[usize::from(fuel)]
-        .get_or_init(|| {
-            if let Some(size) = PoolSize::from_env(&SLOT_LIMITS) {
-                match Runtime::new(fuel, Some(size)) {
-                    Ok(runtime) => return Ok(POOLED[usize::from(fuel)].get_or_init(|| runtime)),
-                    Err(err) => tracing::debug!(
-                        target: "extism::engine",
-                        "no pool of {} instance slots: {err}; instances are allocated on demand",
-                        size.slots
-                    ),
-                }
-            }
-            on_demand(fuel)
-        })
-        .clone()
+    let cell = &PRIMARY[usize::from(fuel)];
+    if let Some(runtime) = cell.get() {
+        return Ok(runtime);
+    }
+    let _starting = STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(runtime) = cell.get() {
+        return Ok(runtime);
+    }
+    let pooled = PoolSize::from_env(&SLOT_LIMITS).and_then(|size| {
+        Runtime::new(fuel, Some(size))
+            .inspect_err(|err| {
+                tracing::debug!(
+                    target: "extism::engine",
+                    "no pool of {} instance slots: {err}; instances are allocated on demand",
+                    size.slots
+                )
+            })
+            .ok()
+    });
+    let runtime = match pooled {
+        Some(runtime) => keep(runtime),
+        None => start_on_demand(fuel)?,
+    };
+    Ok(cell.get_or_init(|| runtime))
 }
 
 /// The runtime with the same settings as [`runtime`] that allocates every instance on demand.
 pub(crate) fn on_demand(fuel: bool) -> Result<&'static Runtime> {
-    ON_DEMAND[usize::from(fuel)]
-        .get_or_init(|| Runtime::new(fuel, None))
-        .as_ref()
-        .map_err(Clone::clone)
+    if let Some(runtime) = ON_DEMAND[usize::from(fuel)].get() {
+        return Ok(runtime);
+    }
+    let _starting = STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    start_on_demand(fuel)
+}
+
+/// [`on_demand`], for a caller that holds [`STARTING`].
+fn start_on_demand(fuel: bool) -> Result<&'static Runtime> {
+    let cell = &ON_DEMAND[usize::from(fuel)];
+    if let Some(runtime) = cell.get() {
+        return Ok(runtime);
+    }
+    let runtime = keep(Runtime::new(fuel, None)?);
+    Ok(cell.get_or_init(|| runtime))
+}
+
+/// Keeps a runtime that started for the life of the process, and lets the timer advance its
+/// engine's epoch.
+fn keep(runtime: Runtime) -> &'static Runtime {
+    let runtime = Box::leak(Box::new(runtime));
+    crate::timer::register(&runtime.engine);
+    runtime
 }
 
 /// The JIT profiler named by `EXTISM_PROFILE`: `perf` writes a perf map
@@ -115,7 +152,6 @@ impl Runtime {
         }
         let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
-        crate::timer::register(&engine);
         let kernel_module = compile(disk_cache.as_ref(), &engine, KERNEL_WAT.as_bytes())?;
         let mut linker = Linker::new(&engine);
         crate::pdk::define(&mut linker)?;
@@ -199,9 +235,14 @@ impl Runtime {
 /// Compiles `bytes` through the on-disk cache when there is one.
 fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
     // Cranelift runs partly on the calling thread, and needs more stack than small threads have.
-    crate::stack::with_room(|| match cache {
-        Some(cache) => cache.module(engine, bytes),
-        None => crate::validate::compile_checked(engine, bytes),
+    // A panic in the compiler (rayon's pool panics when it cannot start its threads) fails
+    // this compilation only.
+    crate::stack::with_room(|| {
+        catch_unwind(AssertUnwindSafe(|| match cache {
+            Some(cache) => cache.module(engine, bytes),
+            None => crate::validate::compile_checked(engine, bytes),
+        }))
+        .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))))
     })?
 }
 

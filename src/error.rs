@@ -51,6 +51,16 @@ impl From<wasmtime::Error> for Error {
     }
 }
 
+/// The message of a panic payload.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    let detail = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    format!("panic: {detail}")
+}
+
 /// The guest or host tried to grow memory past the `max_pages` budget.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OutOfMemory;

@@ -137,9 +137,8 @@ impl Function {
                     let mut current = CurrentPlugin { caller };
                     // User code runs on the thread's own stack, even when the guest runs
                     // on a stack the library keeps (`stack`).
-                    let outcome = crate::stack::on_caller_stack(|| {
-                        callback(&mut current, params, results)
-                    });
+                    let outcome =
+                        crate::stack::on_caller_stack(|| callback(&mut current, params, results));
                     let requested = current.caller.data_mut().host_error.take();
                     match (outcome, requested) {
                         (_, Some(message)) => Err(wasmtime::Error::msg(message)),

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use wasmtime::{Func, Store, Trap, TypedFunc, Val, WasmBacktrace};
 use wasmtime_wasi::I32Exit;
 
-use crate::error::{Error, OutOfMemory, Result};
+use crate::error::{panic_text, Error, OutOfMemory, Result};
 use crate::kernel::{self, Region};
 use crate::link::{self, PluginTemplate};
 use crate::log::{Level, LogCallback, PluginLogger};
@@ -686,16 +686,6 @@ fn output_address(store: &Store<StoreData>) -> (usize, usize) {
         Some(bytes) if !bytes.is_empty() => (bytes.as_ptr() as usize, bytes.len()),
         _ => (base, 0),
     }
-}
-
-/// The message of a panic payload.
-pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    let detail = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned());
-    format!("panic: {detail}")
 }
 
 /// Plugins and cancel handles are shared across threads by C callers.

@@ -32,6 +32,8 @@
 
 use wasmtime::PoolingAllocationConfig;
 
+use crate::error::Error;
+
 /// Fewer slots than this are not worth reserving a pool for.
 pub(crate) const MIN_SLOTS: u32 = 16;
 /// The most slots an engine reserves unless `EXTISM_POOL_SLOTS` asks for more.
@@ -186,6 +188,27 @@ fn env_number(name: &str) -> Option<u64> {
             tracing::warn!(target: "extism::engine", "ignoring {name}={value:?}: not a number");
             None
         }
+    }
+}
+
+/// Address space one plugin reserves when its instances are allocated on demand: its two
+/// linear memories (Extism memory and its own), each up to 4 GiB with guard regions.
+const PLUGIN_ADDRESS_SPACE_GIB: u64 = 8;
+
+/// `err`, saying what to do about it when it is a failed allocation in a process whose
+/// address space is limited (`ulimit -v`): every plugin reserves about
+/// [`PLUGIN_ADDRESS_SPACE_GIB`] GiB of address space, so such a limit, not a lack of memory,
+/// is what stops it.
+pub(crate) fn explain_address_limit(err: Error) -> Error {
+    match address_limit() {
+        Some(limit) if err.message().contains("Cannot allocate memory") => Error::msg(format!(
+            "{} (the process's address-space limit, `ulimit -v` {} MiB, is too small: each \
+             plugin reserves about {PLUGIN_ADDRESS_SPACE_GIB} GiB of address space, 4 GiB and \
+             guard regions for each of its two linear memories; raise or remove the limit)",
+            err.message(),
+            limit >> 20
+        )),
+        _ => err,
     }
 }
 

@@ -130,9 +130,8 @@ fn on_kept_stack<R>(f: impl FnOnce() -> R) -> Result<R> {
 /// runs where it is called).
 #[inline(always)]
 fn caller_stack(low: usize, switch_data: usize) -> Option<CallerStack> {
-    let top = (psm::stack_pointer() as usize)
-        .checked_sub(SWITCH_FRAMES.checked_add(switch_data)?)?
-        & !15;
+    let top =
+        (psm::stack_pointer() as usize).checked_sub(SWITCH_FRAMES.checked_add(switch_data)?)? & !15;
     let low = if low == usize::MAX {
         top.saturating_sub(UNKNOWN_ROOM)
     } else {
@@ -185,9 +184,11 @@ fn thread_stack_low() -> Option<usize> {
 
 /// The main thread's stack bottom from its top and `RLIMIT_STACK`, as glibc computes it, but
 /// without the read of `/proc/self/maps` that makes `pthread_getattr_np` take 50-100 µs there.
-/// (glibc also lowers the size to the gap above the next mapping below; the kernel keeps
-/// mappings at least the limit away from the stack, so that gap is not smaller.) `None` on
-/// other threads and without a finite limit.
+/// The limit covers the whole stack mapping, the arguments, environment and auxiliary vector
+/// at its top included, so the bottom is the mapping's end less the limit. (glibc also lowers
+/// the size to the gap above the next mapping below; the kernel keeps mappings at least the
+/// limit away from the stack, so that gap is not smaller.) `None` on other threads and without
+/// a finite limit.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn main_thread_stack_low() -> Option<usize> {
     // The raw system call: glibc has a `gettid` wrapper only from 2.30 on, and the release
@@ -207,20 +208,25 @@ fn main_thread_stack_low() -> Option<usize> {
     if limit == libc::RLIM_INFINITY {
         return None;
     }
-    main_thread_stack_top().checked_sub(usize::try_from(limit).ok()?)
+    main_stack_mapping_end()?.checked_sub(usize::try_from(limit).ok()?)
 }
 
-/// The end of the page holding glibc's `__libc_stack_end`, which glibc takes as the top of
-/// the main thread's stack.
+/// The end of the main thread's stack mapping. At `execve` the kernel copies the program's
+/// file name (`AT_EXECFN`) to the very top of the new stack, a pointer's width below the end
+/// of the mapping, and the arguments and environment below it, so the end is the page
+/// boundary that follows that name.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn main_thread_stack_top() -> usize {
-    extern "C" {
-        /// Set by glibc before `main` to an address near the top of the main thread's stack.
-        static __libc_stack_end: *const libc::c_void;
+fn main_stack_mapping_end() -> Option<usize> {
+    // SAFETY: `getauxval` only reads the auxiliary vector.
+    let name = unsafe { libc::getauxval(libc::AT_EXECFN) } as *const libc::c_char;
+    if name.is_null() {
+        return None;
     }
-    // SAFETY: glibc writes `__libc_stack_end` once, before any code of this library runs.
-    let end = unsafe { __libc_stack_end } as usize;
-    (end | 4095).saturating_add(1)
+    // SAFETY: AT_EXECFN points to a NUL-terminated string the kernel placed on the stack,
+    // which stays mapped for the life of the process.
+    let len = unsafe { libc::strlen(name) };
+    let end = (name as usize).checked_add(len + 1)?;
+    Some((end | 4095).checked_add(1)?)
 }
 
 /// Without glibc the main thread is looked up like any other.
@@ -324,23 +330,16 @@ mod tests {
 
     #[test]
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    fn the_main_thread_top_is_the_top_of_the_stack_mapping() {
+    fn the_main_thread_stack_ends_where_its_mapping_ends() {
         // Tests run on other threads: the main thread's estimate is not used here...
         assert_eq!(main_thread_stack_low(), None);
-        // ... and its top is the page above glibc's stack end, below the end of the mapping
-        // (which also holds the environment and the arguments).
+        // ... and the end the limit is counted from is the end of the stack mapping, above
+        // the environment and the arguments, not glibc's stack end below them.
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
         let line = maps.lines().find(|l| l.ends_with("[stack]")).unwrap();
         let range = line.split_whitespace().next().unwrap();
-        let (start, end) = range.split_once('-').unwrap();
-        let start = usize::from_str_radix(start, 16).unwrap();
-        let end = usize::from_str_radix(end, 16).unwrap();
-        let top = main_thread_stack_top();
-        assert!(start < top && top <= end, "{top:#x} outside {range}");
-        assert!(
-            end - top < 256 * 1024,
-            "{top:#x} far below the end of {range}"
-        );
+        let end = usize::from_str_radix(range.split_once('-').unwrap().1, 16).unwrap();
+        assert_eq!(main_stack_mapping_end(), Some(end), "stack mapping {range}");
     }
 
     #[test]

@@ -54,7 +54,9 @@ pub(crate) fn context(settings: &Settings) -> Result<WasiP1Ctx> {
 ///   only of names, on the other hand, stays at or below the link's directory wherever the link
 ///   is moved, through any chain of such links.
 /// - a hard link of a symlink, which would copy a link the guest could not have made (one the
-///   host placed in the mount) to a new place.
+///   host placed in the mount) to a new place. The old path is checked before the link and
+///   the new one after it, and a link that turns out to be a symlink (one renamed into place
+///   between the check and the link) is removed before the call returns.
 ///
 /// A refused call returns `EPERM` and changes nothing, as wasmtime-wasi does for the absolute
 /// targets it refuses itself. Everything else goes to wasmtime-wasi's own implementation.
@@ -95,11 +97,26 @@ pub(crate) fn define_link_checks(linker: &mut Linker<StoreData>) -> wasmtime::Re
                 if is_symlink(ctx.wasi, memory, old_fd, old, old_len) {
                     return Ok(refused());
                 }
-                // The check spent fuel on the path; the link gets the whole allowance.
+                // Each check spends fuel on its path; each step gets the whole allowance.
                 ctx.wasi.set_hostcall_fuel(ctx.hostcall_fuel);
-                in_tokio(preview1::path_link(
+                let errno = in_tokio(preview1::path_link(
                     ctx.wasi, memory, old_fd, old_flags, old, old_len, new_fd, new, new_len,
-                ))
+                ))?;
+                // What was linked is checked again: a symlink renamed to the old path between
+                // the check and the link is linked itself. Such a link is removed at once.
+                ctx.wasi.set_hostcall_fuel(ctx.hostcall_fuel);
+                if errno == 0 && is_symlink(ctx.wasi, memory, new_fd, new, new_len) {
+                    ctx.wasi.set_hostcall_fuel(ctx.hostcall_fuel);
+                    let path = GuestPtr::new((new as u32, new_len as u32));
+                    let _ = in_tokio(WasiSnapshotPreview1::path_unlink_file(
+                        ctx.wasi,
+                        memory,
+                        types::Fd::from(new_fd),
+                        path,
+                    ));
+                    return Ok(refused());
+                }
+                Ok(errno)
             })
         },
     )?;

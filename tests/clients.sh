@@ -2,15 +2,16 @@
 # Runs the library under its real clients, in order:
 #   1. python   the official Python SDK's pytest suite, on the reference library and on ours
 #   2. go       the cgo example and its go test
-#   3. ruby     the ruby-ffi example and its minitest
-#   4. cpp      the C++17 RAII example, built by CMake and run by CTest
-#   5. install  cmake --install into a temporary prefix, then pkg-config and find_package builds
+#   3. ruby     the ruby-ffi example and its minitest (host functions from Ruby threads too)
+#   4. java     a JNA host: host functions and log callbacks on -Xss1m and -Xss256k threads
+#   5. cpp      the C++17 RAII example, built by CMake and run by CTest
+#   6. install  cmake --install into a temporary prefix, then pkg-config and find_package builds
 # Missing Debian packages are installed with apt-get; virtual environments and build
 # directories go under build/. Needs the library built first (`cargo build --lib`, or
 # `cargo build --release` with EXTISM_PROFILE=release). Prints one summary line per part and
 # exits non-zero if any part fails. Each part's full output is in build/clients-logs/.
 #
-#   usage: tests/clients.sh [PART...]      (default: all five)
+#   usage: tests/clients.sh [PART...]      (default: all six)
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -58,6 +59,12 @@ part_ruby() {
   "$root/examples/ruby/run.sh"
 }
 
+part_java() {
+  command -v javac >/dev/null && [[ -f /usr/share/java/jna.jar ]] ||
+    need_packages default-jdk-headless libjna-java || return 1
+  "$root/examples/java/run.sh"
+}
+
 part_cpp() {
   command -v cmake >/dev/null && command -v c++ >/dev/null || need_packages cmake g++ || return 1
   local build=$root/build/clients-cmake
@@ -76,14 +83,14 @@ part_install() {
 }
 
 parts=("$@")
-[[ ${#parts[@]} -eq 0 ]] && parts=(python go ruby cpp install)
+[[ ${#parts[@]} -eq 0 ]] && parts=(python go ruby java cpp install)
 
 summary=()
 passed=0
 failed=0
 for part in "${parts[@]}"; do
   if ! declare -F "part_$part" >/dev/null; then
-    echo "clients.sh: unknown part '$part' (python, go, ruby, cpp, install)" >&2
+    echo "clients.sh: unknown part '$part' (python, go, ruby, java, cpp, install)" >&2
     exit 2
   fi
   echo "=== $part"

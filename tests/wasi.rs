@@ -290,6 +290,54 @@ fn guest_links_cannot_lead_out_of_a_mount() {
     let _ = std::fs::remove_dir_all(&base);
 }
 
+/// A hard link never copies a symlink into place, even when the host swaps the old path
+/// between a file and a symlink leading out of the mount while the guest links it: a link
+/// either names a regular file or is refused and left out.
+#[test]
+fn a_symlink_renamed_into_place_while_linking_is_not_linked() {
+    const ATTEMPTS: usize = 3000;
+    let base = temp_dir("link_race");
+    let mount = base.join("mount");
+    std::fs::create_dir_all(&mount).unwrap();
+    std::fs::write(base.join("secret.txt"), "secret").unwrap();
+    std::fs::write(mount.join("old"), "inside").unwrap();
+    let plugin = mounted("wasi_links.wasm", &mount);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (mount, stop) = (mount.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let (file, link, old) = (mount.join(".file"), mount.join(".link"), mount.join("old"));
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::fs::write(&file, "inside").unwrap();
+                std::fs::rename(&file, &old).unwrap();
+                std::os::unix::fs::symlink("../secret.txt", &link).unwrap();
+                std::fs::rename(&link, &old).unwrap();
+            }
+        })
+    };
+    let mut made = 0;
+    for i in 0..ATTEMPTS {
+        let errno = link_errno(&plugin, "link", &format!("old\ncopy{i}"));
+        let copy = mount.join(format!("copy{i}"));
+        match std::fs::symlink_metadata(&copy) {
+            Ok(meta) => {
+                assert_eq!(errno, "0", "copy{i} exists after errno {errno}");
+                assert!(
+                    meta.is_file(),
+                    "copy{i} is a symlink: {:?}",
+                    std::fs::read_link(&copy)
+                );
+                made += 1;
+            }
+            Err(_) => assert_ne!(errno, "0", "copy{i} missing after success"),
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert!(made > 0, "no link was made in {ATTEMPTS} attempts");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
 // ---- WASI exit codes (§4.1, §8.3) ----
 
 #[test]

@@ -24,6 +24,16 @@ class ExampleTest < Minitest::Test
     assert_equal "Hello from Ruby, !", greet("")
   end
 
+  # Puma and Sidekiq run every request on a Ruby Thread, whose machine stack (1 MiB by default)
+  # is smaller than a call needs, so the guest runs on a stack the library keeps; the Ruby block
+  # must still run on the thread's own stack, where Ruby's stack checks expect it.
+  def test_host_function_from_threads
+    assert_equal "Hello from Ruby, thread!", Thread.new { greet("thread") }.value
+    results = Array.new(4) { |i| Thread.new { Array.new(3) { |j| greet("t#{i}.#{j}") } } }.map(&:value)
+    assert_equal(Array.new(4) { |i| Array.new(3) { |j| "Hello from Ruby, t#{i}.#{j}!" } }, results)
+    assert_equal "Hello from Ruby, main!", greet("main")
+  end
+
   def test_host_function_namespace
     shout = Extism::Function.new("hello_world", namespace: "elsewhere") { |bytes| bytes.upcase }
     wasm = File.binread(File.join(PLUGINS, "host_fn_hello.wasm"))

@@ -1,0 +1,108 @@
+/* Under an address-space limit (`ulimit -v`), plugin creation fails with an error that names
+ * the limit as the cause and says what each plugin reserves, and an engine that could not
+ * start is not kept:
+ *   1. with the limit a few MiB above what the process uses, the first creation (which starts
+ *      the engine) fails with an errmsg;
+ *   2. with a 16 GiB limit, the next creation starts the engine (a start-up error is not kept
+ *      for the life of the process); creating more plugins fails after a few, the errmsg
+ *      naming `ulimit -v` and what a plugin reserves, and the plugins made before still work;
+ *   3. with the limit lifted, creation works again.
+ * Runs without sanitizers (AddressSanitizer's own mappings need an unlimited address space);
+ * skipped under valgrind, which manages the address space itself. */
+#include <sys/resource.h>
+
+#include "check.h"
+
+#define VOWELS_3 "{\"count\":3,\"total\":3,\"vowels\":\"aeiouAEIOU\"}"
+
+/* VmSize of this process in KiB, or -1. */
+static long virtual_kib(void) {
+    char line[256];
+    long kib = -1;
+    FILE *status = fopen("/proc/self/status", "r");
+    if (status == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, status) != NULL) {
+        if (strncmp(line, "VmSize:", 7) == 0) {
+            kib = strtol(line + 7, NULL, 10);
+            break;
+        }
+    }
+    fclose(status);
+    return kib;
+}
+
+static int set_address_limit(rlim_t bytes) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_AS, &limit) != 0) {
+        return -1;
+    }
+    limit.rlim_cur = bytes;
+    return setrlimit(RLIMIT_AS, &limit);
+}
+
+int main(void) {
+    int failed = 0;
+    int i, made = 0;
+    size_t len = 0;
+    uint8_t *wasm = NULL;
+    char *errmsg = NULL;
+    ExtismPlugin *plugins[16] = {0};
+    ExtismPlugin *plugin = NULL;
+    const char *valgrind = getenv("EXTISM_TEST_TIMEOUT_FACTOR");
+    long used_kib;
+
+    if (valgrind != NULL && atoi(valgrind) > 1) {
+        printf("skipped under valgrind\n");
+        return EXIT_SUCCESS;
+    }
+    CHECK(setenv("EXTISM_CACHE_CONFIG", "", 1) == 0, "setenv failed");
+    wasm = read_file(plugin_path("count_vowels.wasm"), &len);
+    CHECK(wasm != NULL, "count_vowels.wasm not readable");
+
+    /* 1. No room to start an engine. */
+    used_kib = virtual_kib();
+    CHECK(used_kib > 0, "no VmSize in /proc/self/status");
+    CHECK(set_address_limit((rlim_t)(used_kib + 4096) * 1024) == 0, "setrlimit failed");
+    plugin = extism_plugin_new(wasm, len, NULL, 0, false, &errmsg);
+    CHECK(plugin == NULL, "a plugin was created with 4 MiB of address space to spare");
+    CHECK(errmsg != NULL, "no errmsg");
+    printf("with 4 MiB to spare: %s\n", errmsg);
+    extism_plugin_new_error_free(errmsg);
+    errmsg = NULL;
+
+    /* 2. The engine starts now; a few plugins fit. */
+    CHECK(set_address_limit((rlim_t)16 << 30) == 0, "setrlimit failed");
+    for (i = 0; i < 16; i++) {
+        plugins[i] = extism_plugin_new(wasm, len, NULL, 0, false, &errmsg);
+        if (plugins[i] == NULL) {
+            break;
+        }
+        made++;
+    }
+    CHECK(made > 0, "no plugin under a 16 GiB limit: %s", text_or_null(errmsg));
+    CHECK(made < 16, "16 plugins fit in 16 GiB of address space");
+    printf("under 16 GiB: %d plugins, then: %s\n", made, text_or_null(errmsg));
+    CHECK_STR_CONTAINS(errmsg, "ulimit -v` 16384 MiB");
+    CHECK_STR_CONTAINS(errmsg, "8 GiB of address space");
+    for (i = 0; i < made; i++) {
+        CHECK_CALL_OUTPUT(plugins[i], "count_vowels", "aaa", VOWELS_3);
+    }
+
+    /* 3. Lifted. */
+    CHECK(set_address_limit(RLIM_INFINITY) == 0, "lifting the limit failed");
+    plugin = extism_plugin_new(wasm, len, NULL, 0, false, NULL);
+    CHECK(plugin != NULL, "creation after the limit was lifted failed");
+    CHECK_CALL_OUTPUT(plugin, "count_vowels", "aaa", VOWELS_3);
+
+cleanup:
+    set_address_limit(RLIM_INFINITY);
+    for (i = 0; i < 16; i++) {
+        extism_plugin_free(plugins[i]);
+    }
+    extism_plugin_free(plugin);
+    extism_plugin_new_error_free(errmsg);
+    free(wasm);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
