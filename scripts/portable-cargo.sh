@@ -73,6 +73,10 @@ unset RUSTFLAGS
 # The same for the C and assembly sources that crates compile with zig cc (cc-rs reads these).
 c_flags="-ffile-prefix-map=$cargo_home=/cargo -ffile-prefix-map=$root=/extism"
 export "CFLAGS_${host//-/_}=$c_flags"
+# zig links (scripts/zig-link.sh) and the symbol table stays: see there why rustc must not strip.
+host_variable=${host//-/_}
+export "CARGO_TARGET_${host_variable^^}_LINKER=$root/scripts/zig-link.sh"
+export EXTISM_ZIG_CC_VARIABLE=CC_$host_variable CARGO_PROFILE_RELEASE_STRIP=none
 # The release ships one file, libextism.so, as the reference does; programs linked against it
 # must find it under that name (build.rs).
 export EXTISM_SONAME=libextism.so
