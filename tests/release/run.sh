@@ -10,7 +10,9 @@
 #   4. tests/install/app.c built with `pkg-config --cflags --libs extism` (shared) and
 #      `pkg-config --static --cflags --libs extism-static` (static); both run count_vowels.wasm
 #      and print this version and the plugin's output; the shared one needs libextism.so, the
-#      static one no libextism at all
+#      static one no libextism at all; scripts/check-glibc-floor.sh fails on a library with an
+#      unresolved strong symbol and on the shared program (where this machine's glibc is 2.34
+#      or later, it needs GLIBC_2.34), so that its pass above means something
 #   5. the wheel installed beside the official SDK and tests/python run on it
 #      (tests/python/wheel.sh with EXTISM_WHEEL)
 # Prints ok/FAIL per check and exits non-zero if any failed.
@@ -109,6 +111,28 @@ fi
 if [[ -x $work/app-static ]]; then
   same "static program output" "$("$work/app-static" "$plugin" 2>&1 || true)" "$expected_output"
   same "static program needs no libextism" "$(needed_libs "$work/app-static" | grep extism || true)" ""
+fi
+
+echo "== the floor check rejects what would not load on glibc $glibc_floor"
+# A library with a strong reference that no glibc library resolves (as gettid was on 2.17).
+printf 'extern int extism_release_test_missing(void);\nint f(void) { return extism_release_test_missing(); }\n' \
+  >"$work/missing.c"
+"$cc" -shared -fPIC "$work/missing.c" -o "$work/missing.so"
+if scripts/check-glibc-floor.sh "$work/missing.so" >"$work/floor.log" 2>&1; then
+  fail "an unresolved strong symbol passes the floor check"
+else
+  same "an unresolved strong symbol fails the floor check" \
+    "$(grep -o 'extism_release_test_missing' "$work/floor.log" | head -n 1)" extism_release_test_missing
+fi
+# A program built here needs __libc_start_main@GLIBC_2.34 where glibc is 2.34 or later.
+host_glibc=$(getconf GNU_LIBC_VERSION | awk '{ print $2 }')
+if [[ -x $work/app-shared && $(printf '%s\n' 2.34 "$host_glibc" | sort -V | head -n 1) == 2.34 ]]; then
+  if scripts/check-glibc-floor.sh "$work/app-shared" >"$work/floor.log" 2>&1; then
+    fail "a program linked against glibc $host_glibc passes the floor check"
+  else
+    same "a program linked against glibc $host_glibc fails the floor check" \
+      "$(grep -o 'GLIBC_2\.34' "$work/floor.log" | head -n 1)" GLIBC_2.34
+  fi
 fi
 
 if [[ $failures -ne 0 ]]; then
