@@ -4,6 +4,7 @@
 #   2. the tarball holds exactly the reference's five files; its libextism.so is the build's
 #      (target/<triple>/release), has the soname libextism.so and loads on glibc 2.17
 #      (scripts/check-glibc-floor.sh)
+#      the extism program of the same build loads on glibc 2.17 and names this version
 #   3. the tarball installed into a temporary prefix as the reference's installer
 #      (`extism lib install --prefix P`) does it: libraries into P/lib, the header into
 #      P/include, each .pc.in with its prefix filled in as P/lib/pkgconfig/*.pc
@@ -73,6 +74,10 @@ check "libextism.so is target/$triple/release/libextism.so" cmp "$library" "$bui
 check "extism.h is include/extism.h" cmp "$work/unpacked/extism.h" include/extism.h
 same "soname" "$(soname "$library")" "libextism.so"
 check "loads on glibc $glibc_floor (scripts/check-glibc-floor.sh)" scripts/check-glibc-floor.sh "$library"
+
+echo "== the extism program"
+check "target/$triple/release/extism loads on glibc $glibc_floor" scripts/check-glibc-floor.sh "$built/extism"
+same "extism --version" "$("$built/extism" --version 2>&1 | cut -d' ' -f1-2)" "extism $version"
 
 echo "== installed into a prefix as the reference's installer does"
 mkdir -p "$prefix/lib/pkgconfig" "$prefix/include"
