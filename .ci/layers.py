@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 LAYERS = [
-    ["error"],
-    ["stack", "validate", "pool"],
+    ["error", "environment"],
+    ["stack", "validate", "pool", "process"],
     ["manifest", "vars", "log", "disk_cache", "kernel"],
     ["http", "store"],
     ["timer", "wasi", "host_fn"],

@@ -17,7 +17,7 @@ struct worker {
     size_t stack_kib; /* 0: the default stack size */
     uintptr_t low, high;
     int callbacks;
-    int outside; /* callbacks whose stack pointer was outside [low, high) */
+    int outside;          /* callbacks whose stack pointer was outside [low, high) */
     ExtismPlugin *logger; /* called from the host function when set */
     int nested_failed;
     int failed;
@@ -40,9 +40,8 @@ static void note_stack(struct worker *worker) {
     worker->callbacks++;
     if (sp < worker->low || sp >= worker->high || deep < worker->low || deep >= worker->high) {
         worker->outside++;
-        fprintf(stderr, "callback at %#lx (deep %#lx), thread stack %#lx-%#lx\n",
-                (unsigned long)sp, (unsigned long)deep, (unsigned long)worker->low,
-                (unsigned long)worker->high);
+        fprintf(stderr, "callback at %#lx (deep %#lx), thread stack %#lx-%#lx\n", (unsigned long)sp,
+                (unsigned long)deep, (unsigned long)worker->low, (unsigned long)worker->high);
     }
 }
 

@@ -27,12 +27,10 @@
 //! bytes. A file holds a header (a magic number with the format version, the key, and the
 //! XXH3-128 checksum of the rest) and then the output of [`Module::serialize`].
 //!
-//! A hit reads the file once, from start to end, into a sealed in-memory file (`memfd`, sealed
-//! against writing, growing and shrinking), checking the header, the key and the checksum on
-//! the way, and hands that copy to wasmtime, which maps it. The cache file itself is never
-//! mapped: truncating or rewriting it later cannot reach a module already loaded. Where no
-//! in-memory file can be made (no `memfd_create`, or a file-size limit too small for it), the
-//! bytes are read into memory and given to [`Module::deserialize`], which copies them. A file
+//! A hit reads the file once, from start to end, into memory, checking the header, the key and
+//! the checksum on the way, and hands the bytes to [`Module::deserialize`], which copies them
+//! into memory of its own. The cache file itself is never mapped: truncating or rewriting it
+//! later cannot reach a module already loaded, and a loaded module holds no descriptor. A file
 //! that fails a check is deleted, and the module compiled and stored again.
 //!
 //! Files are written under a temporary name and renamed into place, so readers never see a
@@ -49,7 +47,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, SealFlags, Timespec, Timestamps};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps};
 use wasmtime::error::Context;
 use wasmtime::{bail, format_err, Engine, Error, Module, Result};
 
@@ -205,11 +203,12 @@ impl DiskCache {
     /// The cache `EXTISM_CACHE_CONFIG` asks for; `None` when it is off or its configuration
     /// cannot be loaded (then modules are simply compiled every time).
     pub(crate) fn from_env() -> Option<DiskCache> {
-        let (location, config) = match std::env::var_os("EXTISM_CACHE_CONFIG") {
+        let environment = crate::environment::get();
+        let (location, config) = match environment.cache_config.clone() {
             None => {
                 let location = Location::default_for(
-                    std::env::var_os("XDG_CACHE_HOME"),
-                    std::env::var_os("HOME"),
+                    environment.xdg_cache_home.clone(),
+                    environment.home.clone(),
                 );
                 let Some(location) = location else {
                     tracing::warn!(target: "extism::cache", "compilation cache disabled: neither XDG_CACHE_HOME nor HOME is set");
@@ -385,55 +384,29 @@ fn load(engine: &Engine, dir: &OwnedFd, name: &OsStr, path: &Path, key: &Key) ->
 
 /// Loads the module of a cache file of `len` bytes, which is read once, from start to end.
 ///
-/// The serialized module is copied into a sealed in-memory file while its checksum is
-/// computed, and wasmtime maps that copy: nobody can change or shorten it, so the module can
-/// neither fault nor change when the cache file does, and pages are mapped as they are used.
-/// When no such file can be made (no `memfd_create`, or a file-size limit it would not fit
-/// in), the module is read into memory and wasmtime copies it.
+/// The serialized module is read into memory while its checksum is computed, and wasmtime
+/// copies it into memory of its own: the module can neither fault nor change when the cache
+/// file does, and it holds no descriptor (a module mapped from a file, even an in-memory one,
+/// keeps that file open for as long as it lives, and a process with many live modules would
+/// run out of descriptors).
 fn load_checked(engine: &Engine, mut file: File, len: u64, key: &Key) -> Result<Module> {
     let mut header = [0u8; HEADER_LEN];
     file.read_exact(&mut header)
         .context("too short for a compiled module")?;
     let expected = check_header(&header, key)?;
     let payload_len = len.saturating_sub(HEADER_LEN as u64);
-    // At most the length seen when opening: a file that grows meanwhile must not make the
-    // copy pass the file-size limit checked below.
+    // At most the length seen when opening: a file that grows meanwhile is not read further.
     let mut payload = file.take(payload_len);
-    if let Some(mut copy) = sealable_file(payload_len) {
-        let checksum = copy_with_checksum(&mut payload, &mut copy)?;
-        if checksum != expected {
-            bail!("checksum mismatch: the file is damaged");
-        }
-        rustix::fs::fcntl_add_seals(
-            &copy,
-            SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE | SealFlags::SEAL,
-        )?;
-        // SAFETY: the copy holds what `write_file` wrote from `Module::serialize` (the
-        // checksum matches), found in a directory only the effective user can write to, under
-        // the key of these bytes and of this engine's compatibility hash; wasmtime also checks
-        // the engine settings recorded in it. The in-memory file is sealed against writes, growth
-        // and shrinking, so it stays unchanged for as long as the module maps it.
-        return unsafe { Module::deserialize_open_file(engine, copy) };
-    }
     let mut bytes = Vec::with_capacity(usize::try_from(payload_len).unwrap_or(0));
     let checksum = copy_with_checksum(&mut payload, &mut bytes)?;
     if checksum != expected {
         bail!("checksum mismatch: the file is damaged");
     }
-    // SAFETY: as above for the origin of the bytes; `Module::deserialize` copies them into
-    // memory of its own.
+    // SAFETY: the bytes are what `write_file` wrote from `Module::serialize` (the checksum
+    // matches), found in a directory only the effective user can write to, under the key of
+    // these bytes and of this engine's compatibility hash; wasmtime also checks the engine
+    // settings recorded in them. `Module::deserialize` copies them into memory of its own.
     unsafe { Module::deserialize(engine, &bytes) }
-}
-
-/// A new in-memory file that `len` bytes can be written to without passing the process's
-/// file-size limit, or `None`.
-fn sealable_file(len: u64) -> Option<File> {
-    if file_size_limit().is_some_and(|limit| len > limit) {
-        return None;
-    }
-    let flags = rustix::fs::MemfdFlags::CLOEXEC | rustix::fs::MemfdFlags::ALLOW_SEALING;
-    let fd = rustix::fs::memfd_create("extism-compiled-module", flags).ok()?;
-    Some(File::from(fd))
 }
 
 /// Copies `from` to its end into `to`, and returns the checksum of what was copied.

@@ -9,6 +9,17 @@
 //! kept in memory by a fingerprint and a copy of their bytes, so creating a plugin again from
 //! the same bytes costs a comparison and a link. Compiled code is also kept on disk
 //! (`disk_cache`).
+//!
+//! Compilation runs in a thread pool of this library's ([`compile_pool`]) rather than rayon's
+//! global one, which wasmtime would use otherwise: a pool can be started again in a forked
+//! child, where the parent's pool threads do not exist, and rayon's global pool cannot.
+//!
+//! At fork: engines, kernels and cached modules are plain memory and stay valid in the child;
+//! the compile pool is started again there on its first compilation. The module cache's lock
+//! is held only by a thread that is looking a module up or storing one, never while
+//! compiling; a child forked while another thread of the parent held it would wait on it
+//! for good (see docs/abi.md D14). On failure: a compile pool that cannot be started fails
+//! that compilation with an error.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -19,9 +30,10 @@ use std::sync::{Mutex, OnceLock};
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::disk_cache::DiskCache;
-use crate::error::{panic_text, Result};
+use crate::error::{panic_text, Error, Result};
 use crate::kernel::KERNEL_WAT;
 use crate::pool::{PoolSize, SlotLimits};
+use crate::process::PerProcess;
 use crate::store::{StoreData, MEMORY_CEILING, TABLE_CEILING};
 
 /// An engine with its kernel, ready to instantiate kernels cheaply.
@@ -43,6 +55,23 @@ const SLOT_LIMITS: SlotLimits = SlotLimits {
     memory_bytes: MEMORY_CEILING,
     table_elements: TABLE_CEILING,
 };
+
+/// The address space reserved for each linear memory, in every engine (pooled or not, with or
+/// without fuel). Memories never move (`memory_may_move(false)`), and compiled code takes the
+/// reservation as the bound of a memory whose initial size fits in it: it checks accesses
+/// against the reservation rather than the memory's current size, and relies on everything
+/// past the current size being inaccessible up to there. Such a memory must never grow past
+/// its reservation. wasmtime 48.0.8 checks growth against the allocation's capacity rather
+/// than the reservation (fixed by 48.0.10); the two are equal here because the reservation is a
+/// whole number of pages of any host (an allocation made on demand is exactly the
+/// reservation) and a pool slot's memory is no larger. The ceiling that `store::MemoryBudget`
+/// applies without a `max_pages` budget is no larger either. (A memory64 memory whose initial
+/// size is above 4 GiB, which a large `max_pages` budget allows, is allocated on demand with
+/// room to grow, and compiled code checks it against its current size.)
+const MEMORY_RESERVATION: u64 = 4 << 30;
+const _: () = assert!(MEMORY_RESERVATION.is_multiple_of(64 << 10));
+const _: () = assert!(MEMORY_CEILING as u64 <= MEMORY_RESERVATION);
+const _: () = assert!(SLOT_LIMITS.memory_bytes as u64 <= MEMORY_RESERVATION);
 
 /// The engine plugins are made with, without and with fuel metering: pooled when a pool could
 /// be reserved, else the on-demand one. Only engines that started are kept (for the life of the
@@ -78,7 +107,7 @@ pub(crate) fn runtime(fuel: bool) -> Result<&'static Runtime> {
             .ok()
     });
     let runtime = match pooled {
-        Some(runtime) => keep(runtime),
+        Some(runtime) => keep(runtime)?,
         None => start_on_demand(fuel)?,
     };
     Ok(cell.get_or_init(|| runtime))
@@ -101,16 +130,16 @@ fn start_on_demand(fuel: bool) -> Result<&'static Runtime> {
     if let Some(runtime) = cell.get() {
         return Ok(runtime);
     }
-    let runtime = keep(Runtime::new(fuel, None)?);
+    let runtime = keep(Runtime::new(fuel, None)?)?;
     Ok(cell.get_or_init(|| runtime))
 }
 
 /// Keeps a runtime that started for the life of the process, and lets the timer advance its
-/// engine's epoch.
-fn keep(runtime: Runtime) -> &'static Runtime {
-    let runtime = Box::leak(Box::new(runtime));
-    crate::timer::register(&runtime.engine);
-    runtime
+/// engine's epoch. Only kept runtimes are registered, so the timer's fixed list of engines
+/// holds every one of them.
+fn keep(runtime: Runtime) -> Result<&'static Runtime> {
+    crate::timer::register(&runtime.engine)?;
+    Ok(Box::leak(Box::new(runtime)))
 }
 
 /// The JIT profiler named by `EXTISM_PROFILE`: `perf` writes a perf map
@@ -118,38 +147,60 @@ fn keep(runtime: Runtime) -> &'static Runtime {
 /// also reads `jitdump` and `vtune` there; those need wasmtime's `profiling` feature, which this
 /// build leaves out, so they are ignored like any other value rather than failing every plugin.
 fn profiling_strategy() -> Option<wasmtime::ProfilingStrategy> {
-    match std::env::var("EXTISM_PROFILE").ok()?.as_str() {
+    match crate::environment::get().profile.as_ref()?.to_str()? {
         "perf" => Some(wasmtime::ProfilingStrategy::PerfMap),
         _ => None,
     }
 }
 
+/// A configuration with wasmtime's defaults. `Config::new` reads `WASMTIME_BACKTRACE_DETAILS`,
+/// so every engine's configuration is a copy of one made at the first engine's set-up, when
+/// the library also reads its own variables (`environment`): no engine made later reads the
+/// environment again. The copy lives in a `OnceLock` for the process's life: a child after
+/// `fork()` has its own copy of it, and making it cannot fail.
+fn default_config() -> Config {
+    static DEFAULT: OnceLock<Config> = OnceLock::new();
+    DEFAULT.get_or_init(Config::new).clone()
+}
+
 impl Runtime {
     fn new(fuel: bool, pool: Option<PoolSize>) -> Result<Self> {
-        let mut config = Config::new();
+        let mut config = default_config();
         if let Some(size) = pool {
             config.allocation_strategy(size.config(&SLOT_LIMITS));
         }
         config.epoch_interruption(true);
         config.consume_fuel(fuel);
+        // Fuel is charged per wasm block, when the block runs. Cranelift's optimiser moves
+        // loop-invariant work out of loops, also out of blocks that never run, where it runs
+        // at every loop entry uncharged: a guest could do hundreds of times more work than its
+        // fuel limit allows (c-tests/fuel_hoisted.c). wasmtime 48.0.11 turns only that motion
+        // off for fuel; 48.0.8 has no setting for it, so metered plugins are compiled without
+        // the optimiser (about a third slower on compute-heavy code).
+        if fuel {
+            config.cranelift_opt_level(wasmtime::OptLevel::None);
+        }
         // Memories stay where they were first mapped for their whole life: the saved output
         // of a call is an address into Extism memory (`Plugin::output`), and no memory may
-        // grow past its 4 GiB reservation, memory64 ones included.
+        // grow past its 4 GiB reservation, memory64 ones included (see MEMORY_RESERVATION).
         config.memory_may_move(false);
+        config.memory_reservation(MEMORY_RESERVATION);
         config.max_wasm_stack(crate::stack::WASM_STACK);
-        if std::env::var_os("EXTISM_DEBUG").is_some() {
+        if crate::environment::get().debug {
             config.debug_info(true);
         }
         if let Some(profiler) = profiling_strategy() {
             config.profiler(profiler);
         }
+        // Memories are initialised by copying their data segments, not by mapping an image.
         // Copy-on-write initialisation writes each module's initial memory image to an
-        // in-memory file, and a file-size limit (`ulimit -f`) smaller than the image would end
-        // the process with SIGXFSZ. Under a limit, memories are initialised by copying the data
-        // segments instead (slower instantiation of modules with large data segments).
-        if crate::disk_cache::file_size_limit().is_some() {
-            config.memory_init_cow(false);
-        }
+        // in-memory file that stays open for as long as the module lives: a process with many
+        // live modules would run out of descriptors (256 plugins of distinct modules under
+        // `ulimit -n 256`), and its host with it. A file-size limit (`ulimit -f`) smaller than
+        // an image would also end the process with SIGXFSZ. Copying costs instantiation time
+        // only for large data segments (a pool slot keeps its first pages resident, so small
+        // ones are a `memcpy`).
+        config.memory_init_cow(false);
         let disk_cache = DiskCache::from_env();
         let engine = Engine::new(&config)?;
         let kernel_module = compile(disk_cache.as_ref(), &engine, KERNEL_WAT.as_bytes())?;
@@ -232,18 +283,37 @@ impl Runtime {
     }
 }
 
-/// Compiles `bytes` through the on-disk cache when there is one.
+/// Compiles `bytes` through the on-disk cache when there is one, in this process's compile
+/// pool.
 fn compile(cache: Option<&DiskCache>, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-    // Cranelift runs partly on the calling thread, and needs more stack than small threads have.
-    // A panic in the compiler (rayon's pool panics when it cannot start its threads) fails
-    // this compilation only.
-    crate::stack::with_room(|| {
-        catch_unwind(AssertUnwindSafe(|| match cache {
-            Some(cache) => cache.module(engine, bytes),
-            None => crate::validate::compile_checked(engine, bytes),
-        }))
-        .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))))
+    // The whole compilation runs inside the pool, so that wasmtime's parallel iterators use
+    // it; its first part runs on one of the pool's threads, with the room `with_room` makes.
+    // A panic in the compiler fails this compilation only.
+    compile_pool()?.install(|| {
+        crate::stack::with_room(|| {
+            catch_unwind(AssertUnwindSafe(|| match cache {
+                Some(cache) => cache.module(engine, bytes),
+                None => crate::validate::compile_checked(engine, bytes),
+            }))
+            .unwrap_or_else(|payload| Err(wasmtime::Error::msg(panic_text(payload.as_ref()))))
+        })
     })?
+}
+
+/// This process's compile pool.
+static COMPILE_POOL: PerProcess<rayon::ThreadPool> = PerProcess::new();
+
+/// The pool compilations run in, started on first use in each process. As many threads as
+/// rayon's global pool would have (`RAYON_NUM_THREADS` as the library read it at its first
+/// engine set-up, else one per CPU); idle, they sleep without waking up.
+fn compile_pool() -> Result<&'static rayon::ThreadPool> {
+    COMPILE_POOL.get_or_start(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(crate::environment::get().compile_threads())
+            .thread_name(|index| format!("extism-compile-{index}"))
+            .build()
+            .map_err(|e| Error::msg(format!("unable to start the compiler's threads: {e}")))
+    })
 }
 
 /// Cache key: a fingerprint of the bytes, whether the engine meters fuel and whether it is

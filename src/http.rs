@@ -10,11 +10,17 @@
 //! on is shut down (`ureq::Agent::shutdown` closes its sockets), so its thread is free again
 //! as soon as any connect or name lookup it is in returns; until then it counts against
 //! [`MAX_ABANDONED`]. Request threads are kept for reuse ([`run_on_request_thread`]).
+//!
+//! At fork (`process`): the request threads, the list of idle ones and the count of requests
+//! given up on belong to one process ([`RequestThreads`]); a child starts with its own, empty
+//! ones, so it never hands a request to a thread it does not have, nor waits on a list a
+//! thread of the parent held locked at the fork. On failure: a request thread that cannot be
+//! started fails that request with an error.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -22,6 +28,7 @@ use ureq::http::{Method, Request, Response, Uri};
 
 use crate::error::{Error, Result};
 use crate::manifest::WasmUrl;
+use crate::process::PerProcess;
 
 const MAX_REDIRECTS: usize = 10;
 /// How long fetching a remote module may take.
@@ -33,15 +40,40 @@ const WAIT_SLICE: Duration = Duration::from_millis(50);
 /// How many requests given up on may still be ending at once; while that many are, new
 /// requests fail.
 const MAX_ABANDONED: usize = 64;
-/// Requests given up on whose threads are not free yet.
-static ABANDONED: AtomicUsize = AtomicUsize::new(0);
 /// How many request threads may wait for their next request.
 const MAX_IDLE_THREADS: usize = 4;
 /// How long a request thread waits for its next request before it ends.
 const IDLE_THREAD_LIFETIME: Duration = Duration::from_secs(10);
-/// Request threads waiting for their next request, each with an id that tells them apart.
-static IDLE_THREADS: Mutex<Vec<(u64, Sender<Job>)>> = Mutex::new(Vec::new());
-static NEXT_THREAD_ID: AtomicU64 = AtomicU64::new(0);
+/// This process's request threads.
+static REQUEST_THREADS: PerProcess<RequestThreads> = PerProcess::new();
+
+/// The request threads of one process, and the requests given up on there.
+#[derive(Default)]
+struct RequestThreads {
+    /// Threads waiting for their next request, each with an id that tells them apart.
+    idle: Mutex<Vec<(u64, Sender<Job>)>>,
+    next_id: AtomicU64,
+    /// Requests given up on whose threads are not free yet.
+    abandoned: AtomicUsize,
+}
+
+impl RequestThreads {
+    /// This process's.
+    fn current() -> &'static RequestThreads {
+        let started =
+            REQUEST_THREADS.get_or_start(|| Ok::<_, std::convert::Infallible>(Self::default()));
+        match started {
+            Ok(threads) => threads,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The idle list. A panic while it was held cannot have left the list half-changed (a
+    /// push, a pop or a retain), so a poisoned lock is used as it is.
+    fn idle(&self) -> MutexGuard<'_, Vec<(u64, Sender<Job>)>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// A guest's request description, the JSON `http_request` takes.
 #[derive(Debug, Deserialize)]
@@ -217,7 +249,8 @@ impl HttpRequest {
         max_body: u64,
     ) -> Result<InFlight> {
         let method = parse_method(self.method.as_deref())?;
-        if ABANDONED.load(Ordering::Acquire) >= MAX_ABANDONED {
+        let threads = RequestThreads::current();
+        if threads.abandoned.load(Ordering::Acquire) >= MAX_ABANDONED {
             return Err(Error::msg(
                 "too many cancelled HTTP requests are still closing; try again later",
             ));
@@ -234,13 +267,16 @@ impl HttpRequest {
             max_body,
             agent: agent.clone(),
             state: Arc::clone(&state),
+            threads,
         };
-        run_on_request_thread(Box::new(move || worker.run(&head_sender, &body_sender)))?;
+        let job = Box::new(move || worker.run(&head_sender, &body_sender));
+        run_on_request_thread(threads, job, IDLE_THREAD_LIFETIME)?;
         Ok(InFlight {
             heads,
             bodies,
             agent,
             state,
+            threads,
         })
     }
 }
@@ -283,49 +319,65 @@ impl Head {
 /// What a request thread runs.
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Runs `job` on an idle request thread, or on a new one. Threads are kept for a while after
-/// their request, because starting one costs a good part of a loopback request's time.
-fn run_on_request_thread(mut job: Job) -> Result<()> {
+/// Runs `job` on an idle request thread of `threads`, or on a new one that waits `lifetime`
+/// for its next job. Threads are kept for a while after their request, because starting one
+/// costs a good part of a loopback request's time.
+fn run_on_request_thread(
+    threads: &'static RequestThreads,
+    mut job: Job,
+    lifetime: Duration,
+) -> Result<()> {
     loop {
-        let idle = IDLE_THREADS.lock().ok().and_then(|mut idle| idle.pop());
+        let idle = threads.idle().pop();
         let Some((_, thread)) = idle else {
             break;
         };
         match thread.send(job) {
             Ok(()) => return Ok(()),
-            // That thread has just ended; try the next one.
+            // That thread ended (a panic in a job); try the next one.
             Err(mpsc::SendError(returned)) => job = returned,
         }
     }
     std::thread::Builder::new()
         .name("extism-http".into())
-        .spawn(move || serve_requests(job))
+        .spawn(move || serve_requests(threads, job, lifetime))
         .map(drop)
         .map_err(|e| Error::msg(format!("unable to start the HTTP request: {e}")))
 }
 
-/// The life of a request thread: runs `job`, then the jobs it is given while it waits in
-/// [`IDLE_THREADS`], until it has waited [`IDLE_THREAD_LIFETIME`] or enough others wait.
-fn serve_requests(job: Job) {
-    let id = NEXT_THREAD_ID.fetch_add(1, Ordering::Relaxed);
+/// The life of a request thread: runs `job`, then the jobs it is given while it waits in the
+/// idle list of `threads`, until it has waited `lifetime` or enough others wait.
+fn serve_requests(threads: &'static RequestThreads, job: Job, lifetime: Duration) {
+    let id = threads.next_id.fetch_add(1, Ordering::Relaxed);
     let (sender, jobs) = mpsc::channel();
     let mut job = job;
     loop {
         job();
-        match IDLE_THREADS.lock() {
-            Ok(mut idle) if idle.len() < MAX_IDLE_THREADS => idle.push((id, sender.clone())),
-            _ => return,
+        {
+            let mut idle = threads.idle();
+            if idle.len() >= MAX_IDLE_THREADS {
+                return;
+            }
+            idle.push((id, sender.clone()));
         }
-        job = match jobs.recv_timeout(IDLE_THREAD_LIFETIME) {
+        job = match jobs.recv_timeout(lifetime) {
             Ok(next) => next,
             Err(_) => {
-                if let Ok(mut idle) = IDLE_THREADS.lock() {
+                let listed = {
+                    let mut idle = threads.idle();
+                    let before = idle.len();
                     idle.retain(|(other, _)| *other != id);
+                    idle.len() != before
+                };
+                if listed {
+                    // Off the list, under its lock: nobody else holds this thread's sender.
+                    return;
                 }
-                // Taken from the list before the line above, this thread may have been sent
-                // a job since: run it. A job sent after this thread ends comes back to its
-                // sender, which starts another thread.
-                match jobs.try_recv() {
+                // A sender took this thread off the list before it could do so itself, and
+                // sends right after: its job is certainly coming (this thread still holds a
+                // sender of its own, so the wait cannot end any other way). Ending here
+                // instead could drop the job unrun in the channel.
+                match jobs.recv() {
                     Ok(next) => next,
                     Err(_) => return,
                 }
@@ -351,6 +403,8 @@ struct Worker {
     agent: ureq::Agent,
     /// [`RUNNING`], [`FINISHED`] or [`GIVEN_UP`], shared with the [`InFlight`].
     state: Arc<AtomicU8>,
+    /// Where the request is counted when it is given up on.
+    threads: &'static RequestThreads,
 }
 
 impl Worker {
@@ -364,9 +418,10 @@ impl Worker {
             max_body,
             agent,
             state,
+            threads,
         } = self;
         // Ends the request's count even if ureq panics.
-        let finished = Finished(&state);
+        let finished = Finished(&state, threads);
         let allow = |url: &str| allowed_uri(url, &allowed_hosts);
         let sent = send(&agent, method, &request.url, &request.headers, body, &allow);
         let mut response = match sent {
@@ -391,12 +446,12 @@ impl Worker {
 
 /// Marks a [`Worker`] finished, when asked or when dropped, and releases its place among the
 /// requests given up on if it had one.
-struct Finished<'a>(&'a AtomicU8);
+struct Finished<'a>(&'a AtomicU8, &'static RequestThreads);
 
 impl Finished<'_> {
     fn finish(&self) {
         if self.0.swap(FINISHED, Ordering::AcqRel) == GIVEN_UP {
-            ABANDONED.fetch_sub(1, Ordering::AcqRel);
+            self.1.abandoned.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -415,6 +470,8 @@ pub(crate) struct InFlight {
     bodies: Receiver<Result<Vec<u8>, Failure>>,
     agent: ureq::Agent,
     state: Arc<AtomicU8>,
+    /// Where the request is counted when it is given up on: the process it was started in.
+    threads: &'static RequestThreads,
 }
 
 impl InFlight {
@@ -434,7 +491,8 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         // Counted before the worker can see GIVEN_UP, so its release never comes first.
-        ABANDONED.fetch_add(1, Ordering::AcqRel);
+        let abandoned = &self.threads.abandoned;
+        abandoned.fetch_add(1, Ordering::AcqRel);
         let given_up = self
             .state
             .compare_exchange(RUNNING, GIVEN_UP, Ordering::AcqRel, Ordering::Acquire)
@@ -442,7 +500,7 @@ impl Drop for InFlight {
         if given_up {
             self.agent.clone().shutdown();
         } else {
-            ABANDONED.fetch_sub(1, Ordering::AcqRel);
+            abandoned.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -551,7 +609,10 @@ mod tests {
         assert_eq!(request.head(&never).unwrap().unwrap().status, 200);
         assert_eq!(request.body(&never).unwrap().unwrap(), b"ok");
         drop(request);
-        assert_eq!(ABANDONED.load(Ordering::Acquire), 0);
+        assert_eq!(
+            RequestThreads::current().abandoned.load(Ordering::Acquire),
+            0
+        );
         server.join().unwrap();
 
         // Never answered, no timeout: `stop` ends the wait, and dropping the request closes
@@ -573,13 +634,46 @@ mod tests {
             "closed after {open_for:?}"
         );
         let deadline = Instant::now() + Duration::from_secs(5);
-        while ABANDONED.load(Ordering::Acquire) != 0 {
+        while RequestThreads::current().abandoned.load(Ordering::Acquire) != 0 {
             assert!(
                 Instant::now() < deadline,
                 "the request's thread was not freed"
             );
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    #[test]
+    fn a_thread_taken_off_the_idle_list_runs_its_job_after_its_lifetime() {
+        // A sender may take an idle thread off the list just before the thread's wait ends,
+        // and send its job just after. The thread must still run it, however long the sender
+        // took: here, until the thread would long have ended otherwise.
+        let threads: &'static RequestThreads = Box::leak(Box::default());
+        let lifetime = Duration::from_millis(10);
+        let (ran_first, first_ran) = mpsc::channel();
+        run_on_request_thread(
+            threads,
+            Box::new(move || ran_first.send(()).unwrap()),
+            lifetime,
+        )
+        .unwrap();
+        first_ran.recv_timeout(Duration::from_secs(10)).unwrap();
+        let (_, thread) = loop {
+            if let Some(entry) = threads.idle().pop() {
+                break entry;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        // Far past the thread's lifetime; a thread that does not wait for the job taken
+        // with its entry has ended by now, and the job would be lost with its channel.
+        std::thread::sleep(100 * lifetime);
+        let (ran_second, second_ran) = mpsc::channel();
+        thread
+            .send(Box::new(move || ran_second.send(()).unwrap()))
+            .expect("the thread ended although its entry had been taken for a job");
+        second_ran
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the job sent to the thread never ran");
     }
 
     #[test]

@@ -12,9 +12,11 @@
 //! | layer | module | what it holds |
 //! |---|---|---|
 //! | 0 | `error` | the core's error type |
+//! | 0 | `environment` | the environment variables, read once at the first engine set-up |
 //! | 1 | `stack` | running calls and compilation with enough native stack, whatever the thread |
 //! | 1 | `validate` | checks a module passes before it is compiled (nesting depth) |
 //! | 1 | `pool` | the instance pool's size (`EXTISM_POOL_SLOTS`), telling full and unfit apart |
+//! | 1 | `process` | fork(): counting forks, and resources started again in a forked child |
 //! | 2 | `manifest` | manifest types and parsing (no I/O) |
 //! | 2 | `vars` | the var store's accounting |
 //! | 2 | `log` | process-wide log sinks, log levels, a plugin's own logger |
@@ -31,10 +33,32 @@
 //! | 8 | `plugin` | [`Plugin`] and the call protocol: timeouts, output, errors, return codes |
 //! | 9 | `compile` | [`PluginBuilder`], [`CompiledPlugin`], loading a manifest's modules |
 //! | 10 | [`ffi`] | the C API, one file per type family |
+//!
+//! # Process-wide state
+//!
+//! The library lives in someone else's process, so everything it keeps for the whole process
+//! has one owner, which says beside it what happens at `fork()` and when it cannot be had.
+//! After a fork the child has only the forking thread; `process` counts forks, and each
+//! resource that owns threads is started again there on first use, the parent's copy left
+//! untouched (never joined or dropped: its threads are not there to answer).
+//!
+//! | what | owner | in a forked child | when it cannot be had |
+//! |---|---|---|---|
+//! | settings from the environment | `environment` | the parent's snapshot, read once at the first engine set-up | unset reads as unset |
+//! | fork count, per-process cells | `process` | counted by a `pthread_atfork` child handler | without the handler, forks are noticed by the process id |
+//! | stacks kept for small threads | `stack` | the forking thread's, copied with the process | the call that needed one fails |
+//! | engines, instance pools, the kernel, the module cache | `engine` | plain memory, valid in the child | a start-up error fails that creation; the next one tries again |
+//! | the compile thread pool | `engine` | started again at the first compilation | that compilation fails; the next one tries again |
+//! | the epoch ticker thread, timed-call and cancel counts | `timer` | started again at the first timed call or cancel; counts reset | that timed call fails with an error |
+//! | HTTP request threads, their idle list, abandoned requests | `http` | a new list and count; the parent's threads are never used | that request fails the call |
+//! | the WASI runtime (one tokio worker) | `wasi` | started again at the first WASI use | that creation or call fails |
+//! | log sinks and levels | `log` | inherited working (no thread of its own); drained lines copied | installing a sink fails; a poisoned buffer drops lines |
+//! | compiled modules on disk | `disk_cache` | no state beyond its directory | compiled without the cache, with a warning |
 
 mod compile;
 mod disk_cache;
 mod engine;
+mod environment;
 mod error;
 pub mod ffi;
 mod host_fn;
@@ -46,6 +70,7 @@ mod manifest;
 mod pdk;
 mod plugin;
 mod pool;
+mod process;
 mod stack;
 mod store;
 mod timer;

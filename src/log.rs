@@ -4,6 +4,14 @@
 //!
 //! Until a sink or callback is installed nothing is logged, `get_log_level` answers
 //! `i32::MAX`, and guests skip formatting their messages.
+//!
+//! At fork: the sink starts no thread, so the child inherits it working. A file sink's
+//! descriptor is shared with the parent (both append whole lines), and the lines buffered for
+//! `extism_log_drain` are copied, so each process drains its own copy. A line being written
+//! by another thread of the parent at the fork holds the sink's lock in the child for good
+//! (docs/abi.md D14); the library's own threads write only while a caller waits for them
+//! (the compile pool, for the compilation cache). On failure: a sink that cannot
+//! be installed fails `install`, and a poisoned line buffer drops lines rather than failing.
 
 use std::collections::VecDeque;
 use std::fs::OpenOptions;

@@ -36,6 +36,8 @@ impl Plugin {
     /// copy of the config.
     pub(crate) fn from_template(template: &Arc<PluginTemplate>) -> Result<Plugin> {
         let shared = Arc::new(PluginShared::new(template.settings.config.clone()));
+        // Instantiation runs guest code (start functions, `_initialize`), which may use WASI.
+        let _wasi = wasi_runtime(template)?;
         let (on_demand, store) = crate::stack::with_room(|| link::new_store(template, &shared))??;
         let last = LastCall {
             error: None,
@@ -156,6 +158,16 @@ impl std::fmt::Debug for Plugin {
     }
 }
 
+/// The WASI runtime entered on this thread for running `template`'s guest code, if it has
+/// WASI (see `wasi`); plugins without it pay nothing.
+fn wasi_runtime(template: &PluginTemplate) -> Result<Option<tokio::runtime::EnterGuard<'static>>> {
+    template
+        .settings
+        .with_wasi
+        .then(crate::wasi::enter)
+        .transpose()
+}
+
 /// A value unique to the current thread while it lives, never 0.
 fn thread_token() -> usize {
     thread_local!(static TOKEN: u8 = const { 0 });
@@ -211,6 +223,15 @@ impl Plugin {
                 error: Some(REENTRANT_MESSAGE.to_owned()),
             };
         }
+        let _wasi = match wasi_runtime(&self.template) {
+            Ok(entered) => entered,
+            Err(err) => {
+                return CallOutcome {
+                    rc: self.record_failure(err.message()),
+                    error: Some(err.message().to_owned()),
+                }
+            }
+        };
         let Ok(mut state) = self.state.lock() else {
             let message = "plugin lock poisoned";
             return CallOutcome {
@@ -295,6 +316,7 @@ impl Plugin {
             // failed, only with its store. Retrying in this store would keep one more dead
             // instance (and its memory) per call, so the next call starts from a new store.
             state.rebuild = Some(Rebuild::KeepVars);
+            let err = crate::pool::explain_engine_address_limit(err);
             return outcome(&mut state.store, Err(err));
         }
         let store = &mut state.store;
@@ -311,7 +333,9 @@ impl Plugin {
         tracing::debug!(target: "extism::plugin", plugin = ?self.shared.id_string(), "calling {name}, input size: {}", input.len());
         let timeout = settings.timeout_ms;
         if let Some(timeout) = timeout {
-            timer::arm_call();
+            if let Err(err) = timer::arm_call() {
+                return failure(err.message());
+            }
             store.data_mut().deadline = Some(timer::deadline_after(timeout));
         }
         self.shared.run_state.start();

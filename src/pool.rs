@@ -4,8 +4,8 @@
 //! A pooled engine reserves its slots once, when it is created: per slot, one linear memory's
 //! address space (4 GiB and a guard region), one table and one instance. Creating an instance
 //! then takes a free slot and freeing it resets the slot (memory up to the kept-resident size
-//! is zeroed in place, the rest is released with `madvise`), with no mapping or unmapping; a
-//! slot last used by the same module keeps that module's memory image mapped. Slots are sized
+//! is zeroed in place, the rest is released with `madvise`), with no mapping or unmapping.
+//! Slots are sized
 //! so that no plugin gets less memory or table room from a slot than it would get from an
 //! instance allocated on demand: every memory up to the 4 GiB ceiling, every table up to the
 //! table ceiling (`store::MEMORY_CEILING`, `store::TABLE_CEILING`).
@@ -19,12 +19,12 @@
 //! Why per CPU: a pool pays off where instances are made and freed all the time, as when a
 //! server makes a fresh plugin per request on every core, and there the slots in use at once
 //! are a few per running request. Long-lived plugins gain only a faster creation. And every
-//! slot that was ever used keeps its touched pages (up to the kept-resident size) and its
-//! module's memory image while it waits to be reused, 13 to 30 KiB for a small plugin: a pool
-//! sized for the address space (about 2,000 slots) would keep some 60 MiB after a burst of live
-//! plugins was freed, one sized by CPUs keeps a few MiB. The floor of [`BASE_SLOTS`] holds a
-//! hundred live plugins of two instances each without overflowing: the first overflow brings
-//! up the on-demand engine, about 1.6 MiB that then stay.
+//! slot that was ever used keeps its memory resident up to the kept-resident size while it
+//! waits to be reused, with a page of its table: 72 KiB for a small plugin's instance. A pool
+//! sized for the address space (about 2,000 slots) would keep some 140 MiB after a burst of
+//! live plugins was freed, one sized by CPUs keeps 18 MiB on 2 CPUs. The floor of
+//! [`BASE_SLOTS`] holds a hundred live plugins of two instances each without overflowing: the
+//! first overflow brings up the on-demand engine, about 1.6 MiB that then stay.
 //!
 //! A full pool never fails a plugin: `link` then makes its store with an engine that allocates
 //! on demand (see [`is_full`]), and a module whose shape no slot can hold (several memories,
@@ -43,8 +43,9 @@ pub(crate) const SLOTS_PER_CPU: u32 = 128;
 /// The fewest slots an engine reserves unless the machine or `EXTISM_POOL_SLOTS` says less.
 pub(crate) const BASE_SLOTS: u32 = 256;
 /// Bytes of each memory and each table that a freed slot keeps resident and zeroes in place,
-/// unless `EXTISM_POOL_KEEP_RESIDENT` says otherwise: the first pages of a small plugin's
-/// memory are reset with one `memset` and no system call.
+/// unless `EXTISM_POOL_KEEP_RESIDENT` says otherwise: a small plugin's memory (one wasm page)
+/// is reset with one `memset` and no system call. Half as much makes a fresh plugin per request
+/// with `count_vowels` take two page faults and 60 % more CPU time (`benches/bench.c`, `cycle`).
 const DEFAULT_KEEP_RESIDENT: usize = 64 << 10;
 /// How many freed slots may wait for reuse before freed slots are taken again rather than
 /// never-used ones: the slots ever used stay close to the most instances live at once plus
@@ -83,9 +84,13 @@ impl PoolSize {
     /// From the environment and the machine; `None` when instances are to be allocated on
     /// demand (the environment asks for it, or the machine has no room for a useful pool).
     pub(crate) fn from_env(limits: &SlotLimits) -> Option<PoolSize> {
-        let keep_resident =
-            env_number("EXTISM_POOL_KEEP_RESIDENT").map_or(DEFAULT_KEEP_RESIDENT, |n| n as usize);
-        let slots = match env_number("EXTISM_POOL_SLOTS") {
+        let environment = crate::environment::get();
+        let keep_resident = env_number(
+            "EXTISM_POOL_KEEP_RESIDENT",
+            environment.pool_keep_resident.as_deref(),
+        )
+        .map_or(DEFAULT_KEEP_RESIDENT, |n| n as usize);
+        let slots = match env_number("EXTISM_POOL_SLOTS", environment.pool_slots.as_deref()) {
             Some(0) => {
                 tracing::debug!(target: "extism::engine", "EXTISM_POOL_SLOTS=0: instances are allocated on demand");
                 return None;
@@ -129,9 +134,14 @@ impl PoolSize {
             .linear_memory_keep_resident(self.keep_resident)
             .table_keep_resident(self.keep_resident)
             .max_unused_warm_slots(WARM_SLOTS.min(self.slots))
-            // Where the kernel can say which pages were touched (Linux 6.7 and later), a
-            // freed slot resets and keeps only those, not the whole kept-resident size.
-            .pagemap_scan(wasmtime::Enabled::Auto);
+            // A freed slot zeroes its whole kept-resident size, touched or not. The PAGEMAP_SCAN
+            // ioctl could tell which pages were touched, but wasmtime 48.0.8 asks it only for
+            // pages that are present: a page the previous instance wrote that was swapped out
+            // would keep its contents for the next instance (fixed in 48.0.11). Without it a
+            // reset also makes no system call at all, and a fresh plugin per request costs 15 %
+            // less CPU time here (`cycle`); the price is that a freed slot keeps its whole
+            // kept-resident size resident, not only the pages that were touched.
+            .pagemap_scan(wasmtime::Enabled::No);
         pool
     }
 }
@@ -178,17 +188,15 @@ fn physical_memory() -> Option<u64> {
     pages.checked_mul(page_size)
 }
 
-/// A non-negative integer from the environment variable `name`; an unparsable value is
-/// ignored, with a warning.
-fn env_number(name: &str) -> Option<u64> {
-    let value = std::env::var(name).ok()?;
-    match value.trim().parse() {
-        Ok(n) => Some(n),
-        Err(_) => {
-            tracing::warn!(target: "extism::engine", "ignoring {name}={value:?}: not a number");
-            None
-        }
+/// A non-negative integer from `value`, the value of the environment variable `name`; an
+/// unparsable value is ignored, with a warning.
+fn env_number(name: &str, value: Option<&std::ffi::OsStr>) -> Option<u64> {
+    let value = value?;
+    let number = value.to_str().and_then(|text| text.trim().parse().ok());
+    if number.is_none() {
+        tracing::warn!(target: "extism::engine", "ignoring {name}={value:?}: not a number");
     }
+    number
 }
 
 /// Address space one plugin reserves when its instances are allocated on demand: its two
@@ -200,16 +208,31 @@ const PLUGIN_ADDRESS_SPACE_GIB: u64 = 8;
 /// [`PLUGIN_ADDRESS_SPACE_GIB`] GiB of address space, so such a limit, not a lack of memory,
 /// is what stops it.
 pub(crate) fn explain_address_limit(err: Error) -> Error {
-    match address_limit() {
-        Some(limit) if err.message().contains("Cannot allocate memory") => Error::msg(format!(
-            "{} (the process's address-space limit, `ulimit -v` {} MiB, is too small: each \
-             plugin reserves about {PLUGIN_ADDRESS_SPACE_GIB} GiB of address space, 4 GiB and \
-             guard regions for each of its two linear memories; raise or remove the limit)",
-            err.message(),
-            limit >> 20
-        )),
-        _ => err,
+    match address_limit_note(err.message()) {
+        Some(message) => Error::msg(message),
+        None => err,
     }
+}
+
+/// [`explain_address_limit`] for an error of the engine's (instantiating main at a first call).
+pub(crate) fn explain_engine_address_limit(err: wasmtime::Error) -> wasmtime::Error {
+    match address_limit_note(&err.root_cause().to_string()) {
+        Some(message) => wasmtime::Error::msg(message),
+        None => err,
+    }
+}
+
+/// `message` with the explanation of [`explain_address_limit`], when it applies.
+fn address_limit_note(message: &str) -> Option<String> {
+    let limit = address_limit()?;
+    message.contains("Cannot allocate memory").then(|| {
+        format!(
+            "{message} (the process's address-space limit, `ulimit -v` {} MiB, is too small: \
+             each plugin reserves about {PLUGIN_ADDRESS_SPACE_GIB} GiB of address space, 4 GiB \
+             and guard regions for each of its two linear memories; raise or remove the limit)",
+            limit >> 20
+        )
+    })
 }
 
 /// Whether instantiation failed because every slot of the pool is taken.

@@ -11,15 +11,26 @@
 //! milliseconds ahead never fires before `n` milliseconds have passed, and fires at the first
 //! tick after that. A ticker that falls behind (a loaded machine, or a process under valgrind,
 //! which runs one thread at a time) delays a timeout by its own lag, not by the ticks it missed.
+//!
+//! At fork (`process`): the ticker is started again in the child on its first arm, and the
+//! counts of armed calls are reset there to what the forking thread itself armed, so calls of
+//! threads the child does not have never keep its ticker awake. (A timed call the forking
+//! thread was itself in, a host function that forks, gets its timeout in the child once any
+//! arm there has started the ticker.) The engine list is lock-free, so a tick in progress at
+//! the fork cannot leave it locked. On failure: when the ticker
+//! thread cannot be started, a call with a timeout fails before it runs, and a cancel request
+//! is seen only by `http_request` waits and by the ticks of other calls' deadlines.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{OnceLock, RwLock};
+use std::sync::OnceLock;
 use std::thread::Thread;
 use std::time::Duration;
 
 use wasmtime::{Engine, StoreContextMut, UpdateDeadline};
 
+use crate::error::{Error, Result};
+use crate::process::PerProcess;
 use crate::store::StoreData;
 
 const TICK: Duration = Duration::from_millis(1);
@@ -34,15 +45,34 @@ static TIMED_CALLS: [Slot; SLOTS] = [const { Slot(AtomicUsize::new(0)) }; SLOTS]
 const SLOTS: usize = 64;
 /// The next thread's slot in [`TIMED_CALLS`].
 static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// This thread's slot in [`TIMED_CALLS`], or `usize::MAX` before its first arm.
+    static SLOT_INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// The calls this thread has armed and not disarmed: what its slot holds for it.
+    static ARMED_HERE: Cell<usize> = const { Cell::new(0) };
+}
 /// Pending cancel requests. They are armed by the cancelling thread and disarmed by the calling
 /// thread, maybe before the arm: the count can pass below zero (wrapping), which still reads as
 /// armed.
 static CANCELS: AtomicUsize = AtomicUsize::new(0);
-/// The engines whose epoch the ticker advances.
-static ENGINES: RwLock<Vec<Engine>> = RwLock::new(Vec::new());
-static TICKER: OnceLock<Option<Thread>> = OnceLock::new();
-/// The ticker is parked (or about to park) and must be unparked by the next arm ([`wake`]).
-static PARKED: AtomicBool = AtomicBool::new(false);
+/// The engines whose epoch the ticker advances: one per configuration, so at most pooled and
+/// on demand, each with and without fuel. Filled without a lock, so that a fork in the middle
+/// of a tick leaves nothing locked in the child.
+static ENGINES: [OnceLock<Engine>; MAX_ENGINES] = [const { OnceLock::new() }; MAX_ENGINES];
+const MAX_ENGINES: usize = 4;
+/// How many engines have taken a place in [`ENGINES`].
+static ENGINE_COUNT: AtomicUsize = AtomicUsize::new(0);
+/// This process's ticker.
+static TICKER: PerProcess<Ticker> = PerProcess::new();
+/// Whether [`reset_after_fork`] is registered.
+static RESET_REGISTERED: AtomicBool = AtomicBool::new(false);
+
+/// The ticker thread and its park flag.
+struct Ticker {
+    thread: Thread,
+    /// The ticker is parked (or about to park) and must be unparked by the next arm ([`wake`]).
+    parked: &'static AtomicBool,
+}
 
 /// Whole milliseconds on the monotonic clock (`CLOCK_MONOTONIC`, which never goes back). A
 /// deadline of `now_ms() + n + 1` is at least `n` milliseconds away.
@@ -65,8 +95,7 @@ struct Slot(AtomicUsize);
 
 /// This thread's slot in [`TIMED_CALLS`], given out round-robin on first use.
 fn own_slot() -> &'static AtomicUsize {
-    thread_local!(static INDEX: Cell<usize> = const { Cell::new(usize::MAX) });
-    let index = INDEX.with(|index| {
+    let index = SLOT_INDEX.with(|index| {
         if index.get() == usize::MAX {
             index.set(NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % SLOTS);
         }
@@ -83,33 +112,40 @@ fn armed() -> bool {
             .any(|slot| slot.0.load(Ordering::SeqCst) != 0)
 }
 
-fn ticker() -> Option<&'static Thread> {
-    TICKER
-        .get_or_init(|| {
-            std::thread::Builder::new()
-                .name("extism-epoch".into())
-                .spawn(tick)
-                .ok()
-                .map(|handle| handle.thread().clone())
-        })
-        .as_ref()
+/// This process's ticker, started if it is not running.
+fn ticker() -> Result<&'static Ticker> {
+    TICKER.get_or_start(|| {
+        if !RESET_REGISTERED.swap(true, Ordering::AcqRel) {
+            crate::process::at_fork_child(reset_after_fork);
+        }
+        // One flag per ticker, leaked with it: an inherited ticker's flag is never read again.
+        let parked: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+        std::thread::Builder::new()
+            .name("extism-epoch".into())
+            .spawn(move || tick(parked))
+            .map(|handle| Ticker {
+                thread: handle.thread().clone(),
+                parked,
+            })
+            .map_err(|e| Error::msg(format!("unable to start the timeout thread: {e}")))
+    })
 }
 
-fn tick() {
+fn tick(parked: &AtomicBool) {
     let mut idle = 0;
     loop {
         if !armed() {
             idle += 1;
             if idle > GRACE_TICKS {
                 // Announce the park before checking again, so an arm in between either sees
-                // PARKED and unparks, or is seen here. Each counter is read once, at some
+                // the flag and unparks, or is seen here. Each counter is read once, at some
                 // moment: one that read zero had no arm that is still live then, or that arm
-                // came after the PARKED store and unparks.
-                PARKED.store(true, Ordering::SeqCst);
+                // came after the flag was set and unparks.
+                parked.store(true, Ordering::SeqCst);
                 if !armed() {
                     std::thread::park();
                 }
-                PARKED.store(false, Ordering::SeqCst);
+                parked.store(false, Ordering::SeqCst);
                 idle = 0;
                 continue;
             }
@@ -117,31 +153,50 @@ fn tick() {
             idle = 0;
         }
         std::thread::sleep(TICK);
-        if let Ok(engines) = ENGINES.read() {
-            for engine in engines.iter() {
-                engine.increment_epoch();
-            }
+        for engine in ENGINES.iter().filter_map(OnceLock::get) {
+            engine.increment_epoch();
         }
     }
 }
 
+/// In a forked child, on its only thread: only the forking thread's own timed calls are
+/// still running, and no cancel request is pending for a call of a thread that is gone. (A
+/// cancel of a call the forking thread itself was in at the fork may leave the count off by
+/// one, which keeps the child's ticker ticking: a cost in wake-ups, never a missed timeout.)
+fn reset_after_fork() {
+    for slot in &TIMED_CALLS {
+        slot.0.store(0, Ordering::SeqCst);
+    }
+    let index = SLOT_INDEX.with(Cell::get);
+    if let Some(slot) = TIMED_CALLS.get(index) {
+        slot.0.store(ARMED_HERE.with(Cell::get), Ordering::SeqCst);
+    }
+    CANCELS.store(0, Ordering::SeqCst);
+}
+
 /// Makes the ticker advance `engine`'s epoch, so calls in its stores can time out and be
 /// cancelled. Each engine registers once, when it is created.
-pub(crate) fn register(engine: &Engine) {
-    if let Ok(mut engines) = ENGINES.write() {
-        engines.push(engine.clone());
+pub(crate) fn register(engine: &Engine) -> Result<()> {
+    let index = ENGINE_COUNT.fetch_add(1, Ordering::AcqRel);
+    match ENGINES.get(index) {
+        Some(place) if place.set(engine.clone()).is_ok() => Ok(()),
+        _ => Err(Error::msg(format!(
+            "more than {MAX_ENGINES} engines: no place for another in the timeout thread"
+        ))),
     }
 }
 
 /// Keeps the ticker running until the matching [`disarm_call`], which must run on the same
-/// thread: for a call with a deadline.
-pub(crate) fn arm_call() {
+/// thread: for a call with a deadline. Fails, armed nothing, when the ticker cannot start.
+pub(crate) fn arm_call() -> Result<()> {
     own_slot().fetch_add(1, Ordering::SeqCst);
-    wake();
+    ARMED_HERE.with(|armed| armed.set(armed.get() + 1));
+    wake().inspect_err(|_| disarm_call())
 }
 
 /// Releases this thread's [`arm_call`].
 pub(crate) fn disarm_call() {
+    ARMED_HERE.with(|armed| armed.set(armed.get().saturating_sub(1)));
     own_slot().fetch_sub(1, Ordering::SeqCst);
 }
 
@@ -149,7 +204,9 @@ pub(crate) fn disarm_call() {
 /// request, so that the call sees it at the next tick.
 pub(crate) fn arm_cancel() {
     CANCELS.fetch_add(1, Ordering::SeqCst);
-    wake();
+    // Without a ticker the request is still seen by `http_request` waits (see the module
+    // docs); nothing better can be done for it here.
+    let _ = wake();
 }
 
 /// Releases one [`arm_cancel`].
@@ -158,18 +215,12 @@ pub(crate) fn disarm_cancel() {
 }
 
 /// Starts the ticker, or unparks it, after an arm.
-fn wake() {
-    match TICKER.get() {
-        Some(Some(thread)) => {
-            if PARKED.load(Ordering::SeqCst) {
-                thread.unpark();
-            }
-        }
-        Some(None) => {}
-        None => {
-            ticker();
-        }
+fn wake() -> Result<()> {
+    let ticker = ticker()?;
+    if ticker.parked.load(Ordering::SeqCst) {
+        ticker.thread.unpark();
     }
+    Ok(())
 }
 
 /// The [`now_ms`] reading at which a call armed now with a `timeout_ms` limit must stop.
@@ -212,7 +263,7 @@ mod tests {
         // what its own thread armed.
         let arm_and_report = || {
             std::thread::spawn(|| {
-                arm_call();
+                arm_call().unwrap();
                 let slot = own_slot();
                 let (address, count) = (
                     slot as *const AtomicUsize as usize,
@@ -237,6 +288,32 @@ mod tests {
             (1, 0),
             "second thread: count while armed, after disarm"
         );
+    }
+
+    #[test]
+    fn a_child_keeps_only_the_forking_threads_timed_calls() {
+        // Another thread's timed call is running at the fork; this thread has one too.
+        let (armed_tx, armed_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || {
+            arm_call().unwrap();
+            armed_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+            disarm_call();
+        });
+        armed_rx.recv().unwrap();
+        arm_call().unwrap();
+        let status = crate::process::tests::in_child(|| {
+            // This thread's call still counts...
+            let kept = armed();
+            disarm_call();
+            // ... and once it ends, nothing keeps the ticker awake: the other thread is gone.
+            kept && !armed()
+        });
+        disarm_call();
+        release_tx.send(()).unwrap();
+        other.join().unwrap();
+        assert_eq!(status, 0, "the child's timed-call count is wrong");
     }
 
     #[test]

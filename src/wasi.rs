@@ -1,9 +1,24 @@
 //! The WASI preview1 context of a plugin (docs/abi.md §8.3): no args, no environment, no stdio
 //! unless `EXTISM_ENABLE_WASI_OUTPUT` is set, and `allowed_paths` as preopened directories;
 //! and the checks that keep a guest from planting links that lead out of them.
+//!
+//! wasmtime-wasi's synchronous preview1 functions run its asynchronous ones to completion
+//! with `wasmtime_wasi::runtime::in_tokio`, in the tokio runtime entered on the calling
+//! thread, or, when none is, in a global runtime of wasmtime-wasi's own, which this library
+//! could not replace in a forked child (its worker and blocking threads are not there, and a
+//! call waiting for them never returns). So guest code with WASI runs with this library's
+//! runtime entered ([`enter`]): one worker thread, which drives the timers of `poll_oneoff`
+//! and sleeps while nothing is due, and no blocking threads for files, which are read and
+//! written on the calling thread (`allow_blocking_current_thread`), as the call waits for
+//! them anyway.
+//!
+//! At fork: the runtime is started again in the child on its first WASI call; the parent's
+//! is left as it is (dropping it would wait for threads that are not there). On failure: a
+//! runtime that cannot be started fails the call or the plugin creation that needed it.
 
 use std::path::{Component, Path};
 
+use tokio::runtime::EnterGuard;
 use wasmtime::{AsContextMut, Caller, Extern, Linker};
 use wasmtime_wasi::p1::wasi_snapshot_preview1::{self as preview1, WasiSnapshotPreview1};
 use wasmtime_wasi::p1::{types, WasiP1Ctx};
@@ -12,12 +27,34 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use wiggle::{GuestMemory, GuestPtr};
 
 use crate::error::{Error, Result};
+use crate::process::PerProcess;
 use crate::store::{Settings, StoreData};
+
+/// This process's runtime for WASI calls.
+static RUNTIME: PerProcess<tokio::runtime::Runtime> = PerProcess::new();
+
+/// Enters this process's WASI runtime on the calling thread, starting it first if needed,
+/// until the guard is dropped: for running guest code of a plugin with WASI.
+pub(crate) fn enter() -> Result<EnterGuard<'static>> {
+    let runtime = RUNTIME.get_or_start(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("extism-wasi")
+            .enable_time()
+            .enable_io()
+            .build()
+            .map_err(|e| Error::msg(format!("unable to start the WASI runtime: {e}")))
+    })?;
+    Ok(runtime.enter())
+}
 
 /// Builds the WASI context for one store.
 pub(crate) fn context(settings: &Settings) -> Result<WasiP1Ctx> {
     let mut builder = WasiCtxBuilder::new();
-    if std::env::var_os("EXTISM_ENABLE_WASI_OUTPUT").is_some() {
+    // Files are read and written on the calling thread, not handed to the runtime's blocking
+    // threads: the call waits for them either way.
+    builder.allow_blocking_current_thread(true);
+    if crate::environment::get().wasi_output {
         builder.inherit_stdout().inherit_stderr();
     }
     for (host, guest) in &settings.allowed_paths {

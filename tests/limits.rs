@@ -620,6 +620,32 @@ fn memory64_declaring_more_than_4_gib_needs_max_pages() {
     assert_grew_less_than(before, 1 << 30);
 }
 
+/// A `max_pages` budget above 4 GiB does not take a memory that starts below 4 GiB past its
+/// 4 GiB reservation, which compiled code takes as the memory's bound: in a pool slot and
+/// allocated on demand (a second memory keeps the module out of the pool), with and without
+/// fuel, memory.grow returns -1 there, and the byte just below 4 GiB stays in reach.
+#[test]
+fn memory64_stops_at_its_reservation_whatever_the_budget() {
+    let before = resident_bytes();
+    let on_demand = MEMORY64_WAT.replacen("(memory i64 0)", "(memory i64 0) (memory $other 0)", 1);
+    for wat in [MEMORY64_WAT, on_demand.as_str()] {
+        for fuel in [None, Some(u64::MAX)] {
+            let mut manifest = Manifest::new([Wasm::data(wat)]);
+            manifest.memory.max_pages = Some(65536 + 16);
+            let mut builder = PluginBuilder::from_manifest(manifest);
+            if let Some(fuel) = fuel {
+                builder = builder.with_fuel_limit(fuel);
+            }
+            let plugin = builder.build().unwrap();
+            assert_rc(&plugin, "grow_4gib", 0);
+            assert_rc(&plugin, "grow_page", -1);
+            assert_rc(&plugin, "pages", 65536);
+            assert_rc(&plugin, "touch_top", 7);
+        }
+    }
+    assert_grew_less_than(before, 1 << 30);
+}
+
 /// One funcref table of 1 element in a 1-page memory. `grow_huge` grows the table by 10^8
 /// elements, `grow_1000` by 1,000 and `grow_130000` by 130,000, each returning what
 /// `table.grow` returns (the old size or -1); `grow_memory` grows the memory by one page and

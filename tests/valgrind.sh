@@ -25,14 +25,14 @@
 #     loop runs in the ASan suite);
 #   - stress_threads uses one plugin per thread (EXTISM_STRESS_PLUGINS_PER_THREAD=1): a process
 #     under valgrind has address space for about 15 plugins, as each reserves 4 GiB for each of
-#     its two linear memories;
+#     its two linear memories; for the same reason descriptors makes 6 plugins of distinct
+#     modules per case instead of 1,000 (EXTISM_FD_TEST_PLUGINS);
 #   - the instance pool has 4 slots (EXTISM_POOL_SLOTS=4; the default, sized for the whole
 #     address space, cannot be reserved under valgrind), so that both pooled instances and the
 #     fallback to instances allocated on demand run, and pool_overflow makes 6 plugins instead
 #     of 5,000 (EXTISM_POOL_TEST_PLUGINS). Freed slots keep nothing resident
-#     (EXTISM_POOL_KEEP_RESIDENT=0): what they keep is reset with the help of the PAGEMAP_SCAN
-#     ioctl, which valgrind 3.19 does not know, so it would take the ranges the kernel wrote for
-#     uninitialised memory; without kept pages a freed slot is released with madvise;
+#     (EXTISM_POOL_KEEP_RESIDENT=0), so that the release of a slot's memory with madvise runs
+#     under memcheck too (the zeroing in place runs in every other test);
 #   - threads are scheduled fairly (--fair-sched=yes): valgrind runs one thread at a time, and
 #     its default lock lets a thread spinning in wasm code take it back again and again, so the
 #     timer thread that ends timed-out calls could wait for seconds;
@@ -68,7 +68,8 @@ rm -rf "$logs"
 mkdir -p "$logs"
 status=0
 EXTISM_CACHE_CONFIG='' EXTISM_LOOP_CYCLES=2000 EXTISM_STRESS_PLUGINS_PER_THREAD=1 \
-    EXTISM_POOL_SLOTS=4 EXTISM_POOL_KEEP_RESIDENT=0 EXTISM_POOL_TEST_PLUGINS=6 ctest --test-dir "$build" -j2 --output-on-failure || status=1
+    EXTISM_POOL_SLOTS=4 EXTISM_POOL_KEEP_RESIDENT=0 EXTISM_POOL_TEST_PLUGINS=6 \
+    EXTISM_FD_TEST_PLUGINS=6 ctest --test-dir "$build" -j2 --output-on-failure || status=1
 
 # One log per program run under valgrind; the header and symbol tests run no program. The HTTP
 # tests start their server with posix_spawn, and valgrind writes a log of a few lines for the

@@ -549,3 +549,44 @@ fn start_empties_vars_but_keeps_config() {
     assert_output(&plugin, "get_config", b"", b"v2");
     assert_output(&plugin, "get_marker", b"", b"x");
 }
+
+/// `two_timers`: `poll_oneoff` on two relative monotonic-clock subscriptions (20 ms and 40 ms);
+/// returns 0 when at least one clock event came back without an error, 100 + errno when the
+/// call failed, 1 otherwise. Two subscriptions take wasmtime-wasi's general path, which waits
+/// on timers of the tokio runtime WASI calls run in.
+const TWO_TIMERS_WAT: &str = r#"(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "two_timers") (result i32)
+    (local $errno i32)
+    (i64.store (i32.const 0) (i64.const 1))
+    (i32.store8 (i32.const 8) (i32.const 0))
+    (i32.store (i32.const 16) (i32.const 1))
+    (i64.store (i32.const 24) (i64.const 20000000))
+    (i64.store (i32.const 48) (i64.const 2))
+    (i32.store8 (i32.const 56) (i32.const 0))
+    (i32.store (i32.const 64) (i32.const 1))
+    (i64.store (i32.const 72) (i64.const 40000000))
+    (local.set $errno (call $poll (i32.const 0) (i32.const 256) (i32.const 2) (i32.const 512)))
+    (if (local.get $errno) (then (return (i32.add (i32.const 100) (local.get $errno)))))
+    (if (i32.and
+          (i32.ge_u (i32.load (i32.const 512)) (i32.const 1))
+          (i32.and (i32.eqz (i32.load16_u (i32.const 264))) (i32.eqz (i32.load8_u (i32.const 266)))))
+      (then (return (i32.const 0))))
+    (i32.const 1)))"#;
+
+#[test]
+fn clock_subscriptions_fire() {
+    // The timers are driven by the runtime's worker thread, not by the waiting call; a runtime
+    // whose timers nothing drives would leave the call waiting for good, so it runs on a
+    // thread of its own and a missing answer fails the test instead.
+    let (done, answer) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let plugin = Plugin::new(TWO_TIMERS_WAT, Vec::<Function>::new(), true).unwrap();
+        let _ = done.send(call(&plugin, "two_timers", b""));
+    });
+    let c = answer
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("poll_oneoff on two clocks did not return");
+    assert_eq!((c.rc, c.error.as_deref()), (0, None));
+}
