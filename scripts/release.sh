@@ -79,10 +79,11 @@ if [[ ${#wheels[@]} -ne 1 || ${wheels[0]} != *"-py3-none-$platform_tag.whl" ]]; 
   exit 1
 fi
 "$tools/auditwheel" show "${wheels[0]}" | tee "$work/auditwheel.txt"
-# auditwheel prints the most specific tag the wheel is consistent with; manylinux_2_17 (and so
-# manylinux2014) must be among the tags it could be given as it is.
-if ! tr -s ' \n' ' ' <"$work/auditwheel.txt" |
-  grep -q "is consistent with the following platform tag: \"manylinux_2_17_$arch\""; then
+# auditwheel names the oldest manylinux_2_N the wheel is consistent with as it is; the wheel
+# claims 2_17, so N must be 17 or less.
+accepted=$(tr -s ' \n' ' ' <"$work/auditwheel.txt" |
+  sed -n "s/.*is consistent with the following platform tag: \"manylinux_2_\([0-9]*\)_$arch\".*/\1/p")
+if [[ -z $accepted ]] || ((accepted > 17)); then
   echo "release.sh: auditwheel does not accept the wheel for manylinux_2_17_$arch" >&2
   exit 1
 fi
