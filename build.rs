@@ -17,9 +17,17 @@ fn main() -> Result<(), Box<dyn Error>> {
         .generate()
         .map_err(|e| format!("generating include/extism.h: {e}"))?;
     bindings.write_to_file(crate_dir.join("include/extism.h"));
-    // Installed shared libraries carry their ABI major version in the soname.
+    // Installed shared libraries carry their ABI major version in the soname (`cmake --install`
+    // lays out libextism.so.<version> and its links). The release tarball holds one file,
+    // libextism.so, which is all the reference's installer copies, so its build
+    // (scripts/portable-cargo.sh) names that file instead through EXTISM_SONAME.
+    println!("cargo:rerun-if-env-changed=EXTISM_SONAME");
     if std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux") {
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libextism.so.1");
+        let soname = std::env::var("EXTISM_SONAME").unwrap_or_else(|_| "libextism.so.1".into());
+        if soname.is_empty() || soname.contains([',', '/']) {
+            return Err(format!("EXTISM_SONAME={soname:?} is not a file name").into());
+        }
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
     }
     Ok(())
 }

@@ -11,7 +11,10 @@ library in that file:
 - extism_sys/ffi.py is generated with cffi from include/extism.h, which that cargo build
   writes (ABI mode: no C compiler, nothing tied to a Python version), after the build;
 - the version is Cargo.toml's plus the local label `+dropin`; the wheel is tagged
-  py3-none-<platform>, as the library does not use Python's C API.
+  py3-none-<platform>, as the library does not use Python's C API;
+- CARGO, read by setuptools-rust, names the cargo to run: scripts/release.sh sets it to
+  scripts/portable-cargo.sh, so that the release wheel holds the release's library (glibc 2.17,
+  tagged manylinux_2_17 with --plat-name).
 
 The package must be built from a checkout of the repository (`pip install ./python`,
 `pip wheel ./python`): it reads ../Cargo.toml and ../include/extism.h.
@@ -114,10 +117,17 @@ class BuildLibrary(build_rust):
 
 
 class BdistWheel(bdist_wheel):
-    """Tags the wheel py3-none-<platform>: the library does not link against Python."""
+    """Tags the wheel py3-none-<platform>: the library does not link against Python.
+
+    A platform given with --plat-name is kept as written (lower case, `-` as `_`), so that a
+    compressed tag set such as manylinux_2_17_x86_64.manylinux2014_x86_64 (scripts/release.sh)
+    keeps its dot; bdist_wheel itself would turn the dot into `_`.
+    """
 
     def get_tag(self):
         _, _, platform = super().get_tag()
+        if self.plat_name_supplied and self.plat_name:
+            platform = self.plat_name.lower().replace("-", "_")
         return "py3", "none", platform
 
 

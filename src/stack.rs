@@ -191,8 +191,10 @@ fn thread_stack_low() -> Option<usize> {
 /// a finite limit.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn main_thread_stack_low() -> Option<usize> {
+    // The raw system call: glibc has a `gettid` wrapper only from 2.30 on, and the release
+    // library must load on glibc 2.17 (scripts/portable-cargo.sh).
     // SAFETY: `gettid` and `getpid` have no preconditions.
-    if unsafe { libc::gettid() != libc::getpid() } {
+    if unsafe { libc::syscall(libc::SYS_gettid) != libc::c_long::from(libc::getpid()) } {
         return None;
     }
     let mut limit = std::mem::MaybeUninit::<libc::rlimit>::uninit();

@@ -18,6 +18,9 @@
 #
 #   usage: tests/python/wheel.sh [pytest arguments...]
 #   EXTISM_PROFILE=release (default) or debug: the cargo profile the wheel is built with
+#   EXTISM_WHEEL=FILE: install that wheel (scripts/release.sh's, in target/dist) wherever the
+#     steps above install ./python; its library must be byte for byte the release build's
+#     (scripts/portable-cargo.sh --output-dir release)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,6 +40,12 @@ case ${EXTISM_PROFILE:-release} in
 esac
 profile_dir=${EXTISM_PROFILE:-release}
 built_library=${CARGO_TARGET_DIR:-$root/target}/$profile_dir/libextism.so
+package=$root/python
+if [[ -n ${EXTISM_WHEEL:-} ]]; then
+  package=$(cd "$(dirname "$EXTISM_WHEEL")" && pwd)/$(basename "$EXTISM_WHEEL")
+  [[ -f $package ]] || { echo "wheel.sh: $EXTISM_WHEEL not found" >&2; exit 2; }
+  built_library=$("$root/scripts/portable-cargo.sh" --output-dir release)/libextism.so
+fi
 cargo_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n 1)
 export SETUPTOOLS_RUST_CARGO_PROFILE=$cargo_profile
 # Nothing but pip writes bytecode, so the environment holds only what pip records.
@@ -173,10 +182,10 @@ snapshot >"$venv.before-files"
 installed >"$venv.before-packages"
 pass "fresh environment with pytest $pytest_version"
 
-echo "=== pip install extism==$sdk_version ./python  (cargo profile: $cargo_profile)"
-"$py" -m pip install "extism==$sdk_version" "$root/python" || fail "pip install"
+echo "=== pip install extism==$sdk_version ${package#"$root"/}"
+"$py" -m pip install "extism==$sdk_version" "$package" || fail "pip install"
 "$py" -m pip check || fail "pip check"
-pass "pip install extism==$sdk_version ./python"
+pass "pip install extism==$sdk_version ${package#"$root"/}"
 
 echo "=== the SDK loads this library"
 check_identity || fail "the loaded libextism_sys.so is not this library"
@@ -186,13 +195,13 @@ echo "=== tests/python on the installed wheel"
 run_suite "$@" || fail "tests/python"
 pass "tests/python on the installed wheel"
 
-echo "=== pip install --upgrade --force-reinstall ./python"
-"$py" -m pip install --upgrade --force-reinstall "$root/python" ||
+echo "=== pip install --upgrade --force-reinstall ${package#"$root"/}"
+"$py" -m pip install --upgrade --force-reinstall "$package" ||
   fail "pip install --upgrade --force-reinstall"
 "$py" -m pip check || fail "pip check after the reinstall"
 check_identity || fail "after the reinstall, the loaded libextism_sys.so is not this library"
 run_suite "$@" || fail "tests/python after the reinstall"
-pass "pip install --upgrade --force-reinstall ./python, then the checks and the suite again"
+pass "pip install --upgrade --force-reinstall ${package#"$root"/}, then the checks and the suite again"
 
 echo "=== uninstall"
 added=$(LC_ALL=C comm -13 "$venv.before-packages" <(installed) | sed 's/==.*//; s/ @ .*//')
@@ -220,9 +229,13 @@ import ctypes, os, extism_sys
 library = ctypes.CDLL(os.path.join(os.path.dirname(extism_sys.__file__), "libextism_sys.so"))
 assert not hasattr(library, "extism_current_plugin_set_error"), "this library, not the reference"
 PY
-"$py" -m pip install "extism==$sdk_version" "$root/python" || fail "pip install over the reference"
+"$py" -m pip install "extism==$sdk_version" "$package" || fail "pip install over the reference"
 check_identity || fail "after the switch, the loaded libextism_sys.so is not this library"
-pass "pip install extism==$sdk_version ./python replaces extism-sys $reference_version"
+pass "pip install extism==$sdk_version ${package#"$root"/} replaces extism-sys $reference_version"
 
-echo "=== summary (wheel built with cargo profile $cargo_profile)"
+if [[ -n ${EXTISM_WHEEL:-} ]]; then
+  echo "=== summary (wheel ${package#"$root"/})"
+else
+  echo "=== summary (wheel built with cargo profile $cargo_profile)"
+fi
 printf '%s\n' "${summary[@]}"
