@@ -156,6 +156,7 @@ pub(crate) fn on_caller_stack<R>(f: impl FnOnce() -> R) -> R {
 fn back_on_caller_stack<R>(caller: CallerStack, f: impl FnOnce() -> R) -> R {
     // A plugin called from `f` measures its room on the caller's stack again.
     let kept_low = STACK_LOW.try_with(|low| low.replace(caller.low)).ok();
+    memory_checker::stack_in_use(caller.low, caller.top);
     // SAFETY: `caller.low..caller.top` is the part of this thread's own stack below every
     // frame that was live when the call switched to the kept stack; nothing uses it while the
     // call runs there (the caller's frames are above `top`, `psm`'s below-`top` data is kept
@@ -174,6 +175,43 @@ fn back_on_caller_stack<R>(caller: CallerStack, f: impl FnOnce() -> R) -> R {
         Ok(value) => value,
         Err(payload) => resume_unwind(payload),
     }
+}
+
+/// Telling a memory checker running the process (valgrind's memcheck) that stack memory the
+/// callback is about to use is usable: it marks what lies below a thread's stack pointer as
+/// inaccessible, and takes a jump of the stack pointer from a kept stack to the caller's for
+/// a switch to another stack, so it would see the callback's frames as invalid writes.
+/// Natively the client request below is a no-op instruction sequence.
+mod memory_checker {
+    /// Marks `low..top` as addressable, contents undefined, when running under valgrind.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    pub(super) fn stack_in_use(low: usize, top: usize) {
+        /// memcheck's `VALGRIND_MAKE_MEM_UNDEFINED`: `VG_USERREQ_TOOL_BASE('M', 'C') + 1`.
+        const MAKE_MEM_UNDEFINED: u64 = ((b'M' as u64) << 24 | (b'C' as u64) << 16) + 1;
+        let request: [u64; 6] = [MAKE_MEM_UNDEFINED, low as u64, (top - low) as u64, 0, 0, 0];
+        let mut result: u64 = 0;
+        // SAFETY: valgrind's client-request sequence: the four rotations of rdi add up to 128
+        // bits and `xchg rbx, rbx` exchanges a register with itself, so natively nothing
+        // changes; under valgrind it reads `request` (through rax) and writes rdx.
+        unsafe {
+            std::arch::asm!(
+                "rol rdi, 3",
+                "rol rdi, 13",
+                "rol rdi, 61",
+                "rol rdi, 51",
+                "xchg rbx, rbx",
+                in("rax") request.as_ptr(),
+                inout("rdx") result,
+                out("rdi") _,
+                options(nostack),
+            );
+        }
+        let _ = result;
+    }
+
+    /// Other targets: no memory checker is told anything.
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    pub(super) fn stack_in_use(_low: usize, _top: usize) {}
 }
 
 /// The lowest usable address of the calling thread's stack.
