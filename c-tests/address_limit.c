@@ -17,24 +17,6 @@
 #define VOWELS_3 "{\"count\":3,\"total\":3,\"vowels\":\"aeiouAEIOU\"}"
 #define VOWELS_1 "{\"count\":1,\"total\":4,\"vowels\":\"aeiouAEIOU\"}"
 
-/* VmSize of this process in KiB, or -1. */
-static long virtual_kib(void) {
-    char line[256];
-    long kib = -1;
-    FILE *status = fopen("/proc/self/status", "r");
-    if (status == NULL) {
-        return -1;
-    }
-    while (fgets(line, sizeof line, status) != NULL) {
-        if (strncmp(line, "VmSize:", 7) == 0) {
-            kib = strtol(line + 7, NULL, 10);
-            break;
-        }
-    }
-    fclose(status);
-    return kib;
-}
-
 static int set_address_limit(rlim_t bytes) {
     struct rlimit limit;
     if (getrlimit(RLIMIT_AS, &limit) != 0) {
@@ -65,7 +47,7 @@ int main(void) {
     CHECK(wasm != NULL, "count_vowels.wasm not readable");
 
     /* 1. No room to start an engine. */
-    used_kib = virtual_kib();
+    used_kib = status_field("/proc/self/status", "VmSize:");
     CHECK(used_kib > 0, "no VmSize in /proc/self/status");
     CHECK(set_address_limit((rlim_t)(used_kib + 4096) * 1024) == 0, "setrlimit failed");
     plugin = extism_plugin_new(wasm, len, NULL, 0, false, &errmsg);

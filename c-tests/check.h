@@ -7,6 +7,7 @@
 #define EXTISM_C_TESTS_CHECK_H
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -137,22 +138,78 @@ static inline void print_bytes(FILE *out, const uint8_t *bytes, size_t len) {
 #define EXTISM_TEST_SMALL_ASAN_QUARANTINE
 #endif
 
-/* VmRSS of this process in KiB, or -1. */
-static inline long resident_kib(void) {
+/* The number after `field` (such as "VmRSS:") in the /proc status file at `path`, or -1. */
+static inline long status_field(const char *path, const char *field) {
     char line[256];
-    long kib = -1;
-    FILE *status = fopen("/proc/self/status", "r");
+    long value = -1;
+    size_t len = strlen(field);
+    FILE *status = fopen(path, "r");
     if (status == NULL) {
         return -1;
     }
     while (fgets(line, sizeof line, status) != NULL) {
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kib = strtol(line + 6, NULL, 10);
+        if (strncmp(line, field, len) == 0) {
+            value = strtol(line + len, NULL, 10);
             break;
         }
     }
     fclose(status);
-    return kib;
+    return value;
+}
+
+/* VmRSS of this process in KiB, or -1. */
+static inline long resident_kib(void) {
+    return status_field("/proc/self/status", "VmRSS:");
+}
+
+/* Calls `visit(task, data)` for each thread of this process, `task` being its
+ * /proc/self/task/<tid> directory. Returns how many it visited, or -1. */
+static inline int for_each_thread(void (*visit)(const char *task, void *data), void *data) {
+    char task[300];
+    int visited = 0;
+    struct dirent *entry;
+    DIR *tasks = opendir("/proc/self/task");
+    if (tasks == NULL) {
+        return -1;
+    }
+    while ((entry = readdir(tasks)) != NULL) {
+        if (entry->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(task, sizeof task, "/proc/self/task/%s", entry->d_name);
+        visit(task, data);
+        visited++;
+    }
+    closedir(tasks);
+    return visited;
+}
+
+struct thread_name_count {
+    const char *prefix;
+    int count;
+};
+
+static inline void count_thread_named(const char *task, void *data) {
+    struct thread_name_count *counting = data;
+    char path[320], name[64];
+    FILE *comm;
+    snprintf(path, sizeof path, "%s/comm", task);
+    comm = fopen(path, "r");
+    if (comm == NULL) {
+        return; /* the thread has ended */
+    }
+    if (fgets(name, sizeof name, comm) != NULL &&
+        strncmp(name, counting->prefix, strlen(counting->prefix)) == 0) {
+        counting->count++;
+    }
+    fclose(comm);
+}
+
+/* How many threads of this process have a name (as in /proc, at most 15 characters) starting
+ * with `prefix`, or -1. */
+static inline int threads_named(const char *prefix) {
+    struct thread_name_count counting = {prefix, 0};
+    return for_each_thread(count_thread_named, &counting) < 0 ? -1 : counting.count;
 }
 
 /* Builds PLUGINS_DIR + name. The result lives in one of eight rotating static buffers, so a

@@ -10,7 +10,6 @@
  *   - RAYON_NUM_THREADS set to 3 at the first plugin: the compiler has 3 threads, also in a
  *     child forked afterwards that sets it to 1 before it compiles (the compiler's threads
  *     start again in a child). */
-#include <dirent.h>
 #include <fcntl.h>
 
 #include "cache_files.h"
@@ -120,32 +119,6 @@ cleanup:
     extism_plugin_free(plugin);
     extism_plugin_free(metered);
     return failed;
-}
-
-/* The threads of this process whose name starts with `prefix`. */
-static int threads_named(const char *prefix) {
-    char path[300], name[64];
-    int count = 0;
-    DIR *tasks = opendir("/proc/self/task");
-    if (tasks == NULL) {
-        return -1;
-    }
-    for (struct dirent *task = readdir(tasks); task != NULL; task = readdir(tasks)) {
-        if (task->d_name[0] == '.') {
-            continue;
-        }
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", task->d_name);
-        FILE *comm = fopen(path, "r");
-        if (comm == NULL) {
-            continue;
-        }
-        if (fgets(name, sizeof name, comm) != NULL && strncmp(name, prefix, strlen(prefix)) == 0) {
-            count++;
-        }
-        fclose(comm);
-    }
-    closedir(tasks);
-    return count;
 }
 
 /* In a child forked after the first plugin, which changes RAYON_NUM_THREADS to 1 and then

@@ -3,7 +3,6 @@
  * library's threads is running; then each case below runs in a child of its own, which must
  * behave like a fresh process within 15 s (times EXTISM_TEST_TIME_SCALE) or is killed and
  * fails. Last, the parent does everything again, unaffected by its children. */
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -288,35 +287,6 @@ cleanup:
     return !failed;
 }
 
-/* Whether a thread of this process has the name `name`. */
-static bool has_thread_named(const char *name) {
-    char path[300];
-    char comm[64];
-    bool found = false;
-    struct dirent *entry;
-    DIR *tasks = opendir("/proc/self/task");
-    while (tasks != NULL && !found && (entry = readdir(tasks)) != NULL) {
-        FILE *file;
-        if (entry->d_name[0] == '.') {
-            continue;
-        }
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", entry->d_name);
-        file = fopen(path, "r");
-        if (file == NULL) {
-            continue;
-        }
-        if (fgets(comm, sizeof comm, file) != NULL) {
-            comm[strcspn(comm, "\n")] = '\0';
-            found = strcmp(comm, name) == 0;
-        }
-        fclose(file);
-    }
-    if (tasks != NULL) {
-        closedir(tasks);
-    }
-    return found;
-}
-
 int main(void) {
     int failed = 0;
     struct setup setup;
@@ -348,8 +318,8 @@ int main(void) {
     CHECK(reads_file(setup.files), "parent, before forking");
     CHECK(cancels(setup.loops), "parent, before forking");
     /* WASI calls run in the library's runtime, never in wasmtime-wasi's own global one. */
-    CHECK(has_thread_named("extism-wasi"), "no thread of the library's WASI runtime");
-    CHECK(!has_thread_named("tokio-runtime-w"), "a thread of another tokio runtime is running");
+    CHECK(threads_named("extism-wasi") > 0, "no thread of the library's WASI runtime");
+    CHECK(threads_named("tokio-runtime-w") == 0, "a thread of another tokio runtime is running");
 
     CHECK(in_child("plugin", child_plugin, &setup), "plugins");
     CHECK(times_out(setup.timed), "parent, right before forking");

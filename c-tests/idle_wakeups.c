@@ -5,7 +5,6 @@
  * (/proc/self/task/<tid>/status) over QUIET_MS, after a pause that lets the timer finish its
  * grace period; only the measuring thread's own sleep may switch. */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,34 +24,22 @@ static void sleep_ms(long ms) {
     }
 }
 
+static void add_switches(const char *task, void *data) {
+    char path[320];
+    long *total = data;
+    long voluntary, involuntary;
+    snprintf(path, sizeof path, "%s/status", task);
+    voluntary = status_field(path, "voluntary_ctxt_switches:");
+    involuntary = status_field(path, "nonvoluntary_ctxt_switches:");
+    if (voluntary >= 0 && involuntary >= 0) { /* else the thread has ended */
+        *total += voluntary + involuntary;
+    }
+}
+
 /* The context switches, voluntary and not, of every thread of this process so far. */
 static long process_switches(void) {
-    char path[300], line[256];
     long total = 0;
-    DIR *tasks = opendir("/proc/self/task");
-    if (tasks == NULL) {
-        return -1;
-    }
-    for (struct dirent *task = readdir(tasks); task != NULL; task = readdir(tasks)) {
-        if (task->d_name[0] == '.') {
-            continue;
-        }
-        snprintf(path, sizeof path, "/proc/self/task/%s/status", task->d_name);
-        FILE *status = fopen(path, "r");
-        if (status == NULL) {
-            continue; /* the thread has ended */
-        }
-        while (fgets(line, sizeof line, status) != NULL) {
-            if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0) {
-                total += strtol(line + 24, NULL, 10);
-            } else if (strncmp(line, "nonvoluntary_ctxt_switches:", 27) == 0) {
-                total += strtol(line + 27, NULL, 10);
-            }
-        }
-        fclose(status);
-    }
-    closedir(tasks);
-    return total;
+    return for_each_thread(add_switches, &total) < 0 ? -1 : total;
 }
 
 struct canceller {
