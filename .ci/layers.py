@@ -11,7 +11,7 @@ from pathlib import Path
 LAYERS = [
     ["error", "environment"],
     ["stack", "validate", "pool", "process"],
-    ["manifest", "vars", "log", "disk_cache", "kernel"],
+    ["manifest", "vars", "log", "disk_cache", "kernel", "linear_memory"],
     ["http", "store"],
     ["timer", "wasi", "host_fn"],
     ["pdk"],

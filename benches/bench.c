@@ -680,7 +680,41 @@ typedef struct {
     double cpu_share;    /* the threads' CPU time / (wall time * threads) */
     double faults;       /* the process's minor page faults per call */
     double switches;     /* the process's context switches (voluntary + not) per call */
+    double shootdowns;   /* TLB shootdown interrupts per call, all CPUs (/proc/interrupts) */
 } Phase;
+
+/* TLB shootdown interrupts so far, summed over all CPUs (the `TLB:` row of /proc/interrupts);
+ * 0 where the row is missing. Every change to the memory map of a process with threads on
+ * other CPUs (mprotect, munmap, madvise) interrupts those CPUs with one. */
+static double tlb_shootdowns(void) {
+    FILE *f = fopen("/proc/interrupts", "r");
+    if (!f) {
+        return 0;
+    }
+    char line[4096];
+    double sum = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *p = line;
+        while (*p == ' ') {
+            p++;
+        }
+        if (strncmp(p, "TLB:", 4) != 0) {
+            continue;
+        }
+        p += 4;
+        for (;;) {
+            char *end;
+            unsigned long long n = strtoull(p, &end, 10);
+            if (end == p) {
+                break;
+            }
+            sum += (double)n;
+            p = end;
+        }
+    }
+    fclose(f);
+    return sum;
+}
 
 static struct rusage usage_now(void) {
     struct rusage u;
@@ -704,6 +738,7 @@ static Phase scale_phase(Worker *w, int threads, Samples *s) {
     double t_start = now_s(), t_prev = t_start;
     double cpu_start = threads_cpu(tid, threads);
     struct rusage u_start = usage_now();
+    double tlb_start = tlb_shootdowns();
     uint64_t c_start = total_calls(w, threads), c_prev = c_start;
     for (int k = 0; k < WINDOWS; k++) {
         sleep_s(0.1);
@@ -715,6 +750,7 @@ static Phase scale_phase(Worker *w, int threads, Samples *s) {
     }
     double cpu = threads_cpu(tid, threads) - cpu_start;
     struct rusage u_end = usage_now();
+    double tlb = tlb_shootdowns() - tlb_start;
     atomic_store(&workers_stop, true);
     for (int i = 0; i < threads; i++) {
         pthread_join(tid[i], NULL);
@@ -729,7 +765,7 @@ static Phase scale_phase(Worker *w, int threads, Samples *s) {
     double switches =
         (double)(u_end.ru_nvcsw - u_start.ru_nvcsw) + (double)(u_end.ru_nivcsw - u_start.ru_nivcsw);
     return (Phase){calls / wall, calls / cpu, cpu / (wall * threads), faults / calls,
-                   switches / calls};
+                   switches / calls, tlb / calls};
 }
 
 /* One scaling measurement of `func` on two plugins made from `c`; rows named `prefix`_1t, ...
@@ -805,10 +841,14 @@ static void run_scale(void) {
 /* Per-request cycles (`extism_plugin_new_from_compiled` + one `count_vowels` call with the
  * 5-byte input + `extism_plugin_free`) per second, with 1 and with 2 threads cycling plugins
  * of one compiled plugin, alternating as `scale` does (5 pairs), then the machine's own
- * control. Besides the rates: CPU time per cycle, and the process's minor page faults and
- * context switches per cycle (getrusage; the main thread's few wake-ups per phase included). */
-static void run_cycle(void) {
-    Bytes wasm = read_plugin("count_vowels.wasm");
+ * control. Besides the rates: CPU time per cycle, the process's minor page faults and context
+ * switches per cycle (getrusage; the main thread's few wake-ups per phase included), and TLB
+ * shootdown interrupts per cycle with 2 threads (the whole machine's, from /proc/interrupts).
+ * `cycle` runs count_vowels.wasm (AssemblyScript; its memory never grows), `cycle_grow` runs
+ * grow_vowels.wasm (laid out like a Rust PDK plugin; its allocator grows the memory by three
+ * pages in every fresh instance). */
+static void cycle_workload(const char *prefix, const char *plugin) {
+    Bytes wasm = read_plugin(plugin);
     ExtismCompiledPlugin *c = compile(wasm, false);
     Worker *w = aligned_alloc(64, sizeof(Worker) * 2);
     if (!w) {
@@ -823,7 +863,7 @@ static void run_cycle(void) {
         }
     }
     Samples one = {0}, two = {0}, ratio = {0}, cpu_one = {0}, cpu_two = {0};
-    Samples faults = {0}, switches_two = {0};
+    Samples faults = {0}, switches_two = {0}, tlb_two = {0};
     for (int r = 0; r < (quick ? 2 : 5); r++) {
         Phase a = scale_phase(w, 1, &one);
         Phase b = scale_phase(w, 2, &two);
@@ -832,6 +872,7 @@ static void run_cycle(void) {
         add(&cpu_two, 1e6 / b.rate_per_cpu);
         add(&faults, a.faults);
         add(&switches_two, b.switches);
+        add(&tlb_two, b.shootdowns);
     }
     Samples machine = {0}, ignored = {0};
     for (int i = 0; i < 2; i++) {
@@ -846,23 +887,43 @@ static void run_cycle(void) {
     free(w);
     extism_compiled_plugin_free(c);
     free(wasm.data);
-    report("cycle_1t", &one, "cycles/s");
-    report("cycle_2t", &two, "cycles/s");
-    report("cycle_2t_over_1t", &ratio, "x");
-    report("cycle_cpu_1t", &cpu_one, "us");
-    report("cycle_cpu_2t", &cpu_two, "us");
-    report("cycle_faults_1t", &faults, "faults");
-    report("cycle_switches_2t", &switches_two, "switches");
-    report("cycle_machine_2t_over_1t", &machine, "x");
+    char name[64];
+    const struct {
+        const char *suffix;
+        Samples *samples;
+        const char *unit;
+    } rows[] = {{"1t", &one, "cycles/s"},
+                {"2t", &two, "cycles/s"},
+                {"2t_over_1t", &ratio, "x"},
+                {"cpu_1t", &cpu_one, "us"},
+                {"cpu_2t", &cpu_two, "us"},
+                {"faults_1t", &faults, "faults"},
+                {"switches_2t", &switches_two, "switches"},
+                {"tlb_2t", &tlb_two, "shootdowns"},
+                {"machine_2t_over_1t", &machine, "x"}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf(name, sizeof name, "%s_%s", prefix, rows[i].suffix);
+        report(name, rows[i].samples, rows[i].unit);
+    }
+}
+
+static void run_cycle(void) {
+    cycle_workload("cycle", "count_vowels.wasm");
+}
+
+static void run_cycle_grow(void) {
+    cycle_workload("cycle_grow", "grow_vowels.wasm");
 }
 
 /* A fixed number of per-request cycles on one thread and nothing else, for counting system
  * calls from outside (benches/compare.sh runs it under strace twice: BENCH_CYCLES=0 and
- * BENCH_CYCLES=N, and divides the difference by N). 200 warm-up cycles come first. */
+ * BENCH_CYCLES=N, and divides the difference by N). 200 warm-up cycles come first.
+ * BENCH_CYCLE_PLUGIN names the plugin (default count_vowels.wasm). */
 static void run_cycle_count(void) {
     const char *text = getenv("BENCH_CYCLES");
     long n = text ? strtol(text, NULL, 10) : 10000;
-    Bytes wasm = read_plugin("count_vowels.wasm");
+    const char *plugin = getenv("BENCH_CYCLE_PLUGIN");
+    Bytes wasm = read_plugin(plugin && *plugin ? plugin : "count_vowels.wasm");
     ExtismCompiledPlugin *c = compile(wasm, false);
     for (long i = 0; i < 200 + n; i++) {
         if (!one_cycle(c, VOWELS_ANSWER)) {
@@ -900,6 +961,7 @@ static const Workload workloads[] = {
     {"rss_100", PER_PROCESS, NULL, sample_rss_100, false, 3, "MiB/plugin", false},
     {"scale", IN_PROCESS, run_scale, NULL, false, 0, NULL, false},
     {"cycle", IN_PROCESS, run_cycle, NULL, false, 0, NULL, false},
+    {"cycle_grow", IN_PROCESS, run_cycle_grow, NULL, false, 0, NULL, false},
     {"cycle_count", IN_PROCESS, run_cycle_count, NULL, false, 0, NULL, true},
 };
 #define N_WORKLOADS (sizeof workloads / sizeof workloads[0])
@@ -930,7 +992,17 @@ static const Workload *find_workload(const char *name) {
         {"cycle_cpu_2t", "cycle"},
         {"cycle_faults_1t", "cycle"},
         {"cycle_switches_2t", "cycle"},
+        {"cycle_tlb_2t", "cycle"},
         {"cycle_machine_2t_over_1t", "cycle"},
+        {"cycle_grow_1t", "cycle_grow"},
+        {"cycle_grow_2t", "cycle_grow"},
+        {"cycle_grow_2t_over_1t", "cycle_grow"},
+        {"cycle_grow_cpu_1t", "cycle_grow"},
+        {"cycle_grow_cpu_2t", "cycle_grow"},
+        {"cycle_grow_faults_1t", "cycle_grow"},
+        {"cycle_grow_switches_2t", "cycle_grow"},
+        {"cycle_grow_tlb_2t", "cycle_grow"},
+        {"cycle_grow_machine_2t_over_1t", "cycle_grow"},
         {"plugin_free", "new_from_compiled"},
         {"new_and_first_call", "new_from_compiled"},
         {"new_from_compiled_big", "new_from_compiled"},

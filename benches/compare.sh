@@ -78,27 +78,39 @@ done
 
 # System calls per per-request cycle, counted by strace: `bench --run cycle_count` with 0 and
 # with CYCLES measured cycles (after the same warm-up), and the difference divided by CYCLES.
-# The result goes into each side's first-round results as the row `cycle_syscalls`.
-if [[ " $* " == *" cycle "* || $# -eq 0 ]]; then
+# For `cycle` (count_vowels.wasm) and `cycle_grow` (grow_vowels.wasm): all system calls
+# (`<workload>_syscalls`) and those that change the memory map (`<workload>_map_syscalls`:
+# mmap, munmap, mprotect, madvise, process_madvise, mremap). The rows go into each side's
+# first-round results.
+for workload in cycle cycle_grow; do
+    if [[ " $* " != *" $workload "* && $# -ne 0 ]]; then
+        continue
+    fi
     if ! command -v strace >/dev/null 2>&1; then
         echo "== installing strace" >&2
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >&2
     fi
+    if [[ $workload == cycle ]]; then plugin=count_vowels.wasm; else plugin=grow_vowels.wasm; fi
     CYCLES=10000
-    syscalls() { # dir cycles -> total system calls of the whole run
-        BENCH_CYCLES=$2 LD_LIBRARY_PATH=$1 strace -f -c -o "$OUT/results/strace" \
+    syscalls() { # dir cycles -> "total map" system calls of the whole run
+        BENCH_CYCLE_PLUGIN=$plugin BENCH_CYCLES=$2 LD_LIBRARY_PATH=$1 \
+            strace -f -c -o "$OUT/results/strace" \
             "$OUT/bench" --plugins c-tests/plugins --run cycle_count >&2
-        awk '$NF == "total" { print $4 }' "$OUT/results/strace"
+        awk '$NF == "total" { total = $4 }
+             $NF ~ /^(mmap|munmap|mprotect|madvise|process_madvise|mremap)$/ { map += $4 }
+             END { print total + 0, map + 0 }' "$OUT/results/strace"
     }
     for side in ours ref; do
         if [[ $side == ours ]]; then dir=$ours_dir; else dir=$ref_dir; fi
-        echo "== system calls per cycle: $side" >&2
-        base=$(syscalls "$dir" 0)
-        full=$(syscalls "$dir" "$CYCLES")
+        echo "== system calls per cycle: $workload, $side" >&2
+        read -r base base_map < <(syscalls "$dir" 0)
+        read -r full full_map < <(syscalls "$dir" "$CYCLES")
         per=$(awk -v a="$base" -v b="$full" -v n="$CYCLES" 'BEGIN { printf "%.3f", (b - a) / n }')
-        echo "cycle_syscalls $per $per $per calls 1" >>"$OUT/results/$side.1.txt"
+        map=$(awk -v a="$base_map" -v b="$full_map" -v n="$CYCLES" 'BEGIN { printf "%.3f", (b - a) / n }')
+        echo "${workload}_syscalls $per $per $per calls 1" >>"$OUT/results/$side.1.txt"
+        echo "${workload}_map_syscalls $map $map $map calls 1" >>"$OUT/results/$side.1.txt"
     done
-fi
+done
 
 read -r busy1 steal1 < <(cpu_ticks)
 times >"$OUT/results/times"
@@ -128,11 +140,12 @@ HIGHER_IS_BETTER = {"GB/s", "calls/s", "cycles/s", "x", "share"}
 # Targets for ours / reference (time and memory: at most); scaling is checked on our own value.
 TARGETS = {
     "create_first": 1.0, "create_again": 0.10, "new_from_compiled": 0.05, "cycle_cpu_1t": 0.04,
+    "cycle_grow_cpu_1t": 0.04,
     "call_noop": 0.15, "call_pdk": 0.15, "call_pdk_echo": 0.15, "host_fn": 0.15, "rss_100": 0.5,
 }
 ECHO_TIME_TARGET = ("echo_16mib", 0.3)  # time ratio = reference GB/s / ours GB/s
 # Ours alone: 2-thread rate / 1-thread rate.
-SCALE_TARGETS = {"scale_2t_over_1t": 1.8, "cycle_2t_over_1t": 1.8}
+SCALE_TARGETS = {"scale_2t_over_1t": 1.8, "cycle_2t_over_1t": 1.8, "cycle_grow_2t_over_1t": 1.8}
 
 def load(side):
     data, order = {}, []
@@ -209,7 +222,7 @@ def med(d, n):
     return statistics.median(d[n]["med"]) if n in d else None
 
 print()
-for name in ("machine_2t_over_1t", "cycle_machine_2t_over_1t"):
+for name in ("machine_2t_over_1t", "cycle_machine_2t_over_1t", "cycle_grow_machine_2t_over_1t"):
     control = [x for d in (ours, ref) if name in d for x in d[name]["med"]]
     if control:
         print(f"the machine itself runs 2 busy threads at {statistics.median(control):.2f}x one thread"

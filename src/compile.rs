@@ -90,13 +90,27 @@ impl<'a> PluginBuilder<'a> {
         self
     }
 
-    /// Loads and compiles every module; links nothing yet.
+    /// Loads and compiles every module; links nothing yet. For making many plugins, as a server
+    /// that makes a fresh plugin per request does: plugins made from it check each memory
+    /// access against the memory's current size, and their memories are kept for the next
+    /// plugin, so that making and freeing one changes nothing in the process's memory map
+    /// (docs/abi.md D15).
     pub fn compile(self) -> Result<CompiledPlugin> {
-        self.compile_modules()
+        self.compile_for(Use::Serving)
+    }
+
+    /// Loads and compiles every module for one plugin of a long life ([`build`](Self::build)):
+    /// guard pages bound its memory accesses, and its instances come from the pool.
+    pub(crate) fn compile_for_one(self) -> Result<CompiledPlugin> {
+        self.compile_for(Use::One)
+    }
+
+    fn compile_for(self, what: Use) -> Result<CompiledPlugin> {
+        self.compile_modules(what)
             .map_err(crate::pool::explain_address_limit)
     }
 
-    fn compile_modules(self) -> Result<CompiledPlugin> {
+    fn compile_modules(self, what: Use) -> Result<CompiledPlugin> {
         let (manifest, module) = match &self.source {
             BuilderSource::Manifest(manifest) => (Cow::Borrowed(manifest), None),
             BuilderSource::Bytes(bytes) => match manifest::classify(bytes)? {
@@ -110,13 +124,23 @@ impl<'a> PluginBuilder<'a> {
             &self.functions,
             self.with_wasi,
             self.fuel,
+            what,
         )
     }
 
     /// Compiles, links and returns a plugin.
     pub fn build(self) -> Result<Plugin> {
-        self.compile()?.instantiate()
+        self.compile_for_one()?.instantiate()
     }
+}
+
+/// What a compilation is for, which decides the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// A compiled plugin that many plugins are made from: the serving engines.
+    Serving,
+    /// One plugin: the pooled engines (on demand when no pool can be had).
+    One,
 }
 
 impl CompiledPlugin {
@@ -128,8 +152,12 @@ impl CompiledPlugin {
         functions: &[Function],
         with_wasi: bool,
         fuel: Option<u64>,
+        what: Use,
     ) -> Result<Self> {
-        let runtime = crate::engine::runtime(fuel.is_some())?;
+        let runtime = match what {
+            Use::Serving => crate::engine::serving(fuel.is_some())?,
+            Use::One => crate::engine::runtime(fuel.is_some())?,
+        };
         let sources: Vec<(String, Cow<'_, [u8]>)> = match module {
             Some(bytes) => vec![("main".to_owned(), Cow::Borrowed(bytes))],
             None => {

@@ -5,7 +5,14 @@
 //! has a sibling with the same compiler settings that allocates instances on demand, created
 //! when first needed: for plugins whose modules no slot can hold, and for stores made while
 //! the pool is full. When no pool can be reserved (an address-space limit, say), the on-demand
-//! engine is the only one. The kernel module is compiled once per engine, and user modules are
+//! engine is the only one. These run plugins made directly from their wasm (`build`), which
+//! usually live for many calls: compiled code relies on guard pages to bound memory accesses.
+//!
+//! Plugins made from a compiled plugin (the per-request path) run in the serving engines
+//! instead ([`serving`], again with and without fuel): compiled code checks each memory access
+//! against the memory's current size, and memories come from `linear_memory`, which keeps
+//! them for reuse, so that a fresh plugin per request changes nothing in the memory map
+//! however its memory grows (docs/abi.md D15). The kernel module is compiled once per engine, and user modules are
 //! kept in memory by a fingerprint and a copy of their bytes, so creating a plugin again from
 //! the same bytes costs a comparison and a link. Compiled code is also kept on disk
 //! (`disk_cache`).
@@ -25,7 +32,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
@@ -42,12 +49,22 @@ pub(crate) struct Runtime {
     pub(crate) kernel: InstancePre<StoreData>,
     pub(crate) kernel_module: Module,
     fuel: bool,
-    /// Instances live in a pool of slots rather than being allocated on demand.
-    pooled: bool,
+    kind: Kind,
     /// WASI preview1, defined once and cloned into each compiled plugin's linker.
     wasi_linker: OnceLock<Result<Linker<StoreData>>>,
     /// Compiled modules on disk, as `EXTISM_CACHE_CONFIG` asks.
     disk_cache: Option<DiskCache>,
+}
+
+/// How an engine's instances get their memories, and how compiled code bounds accesses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    /// Slots of a pool reserved once; guard pages.
+    Pooled,
+    /// Allocated and unmapped with each instance; guard pages.
+    OnDemand,
+    /// Memories kept for reuse (`linear_memory`); accesses checked against the current size.
+    Serving,
 }
 
 /// What a pool slot holds: as much as an instance allocated on demand may grow to.
@@ -72,6 +89,7 @@ const MEMORY_RESERVATION: u64 = 4 << 30;
 const _: () = assert!(MEMORY_RESERVATION.is_multiple_of(64 << 10));
 const _: () = assert!(MEMORY_CEILING as u64 <= MEMORY_RESERVATION);
 const _: () = assert!(SLOT_LIMITS.memory_bytes as u64 <= MEMORY_RESERVATION);
+const _: () = assert!(crate::linear_memory::RESERVATION as u64 == MEMORY_RESERVATION);
 
 /// The engine plugins are made with, without and with fuel metering: pooled when a pool could
 /// be reserved, else the on-demand one. Only engines that started are kept (for the life of the
@@ -80,6 +98,7 @@ const _: () = assert!(SLOT_LIMITS.memory_bytes as u64 <= MEMORY_RESERVATION);
 /// the next creation tries again.
 static PRIMARY: [OnceLock<&'static Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
 static ON_DEMAND: [OnceLock<&'static Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
+static SERVING: [OnceLock<&'static Runtime>; 2] = [OnceLock::new(), OnceLock::new()];
 /// Held while an engine starts, so that two threads never both reserve a pool.
 static STARTING: Mutex<()> = Mutex::new(());
 
@@ -96,7 +115,7 @@ pub(crate) fn runtime(fuel: bool) -> Result<&'static Runtime> {
         return Ok(runtime);
     }
     let pooled = PoolSize::from_env(&SLOT_LIMITS).and_then(|size| {
-        Runtime::new(fuel, Some(size))
+        Runtime::new(fuel, Allocation::Pool(size))
             .inspect_err(|err| {
                 tracing::debug!(
                     target: "extism::engine",
@@ -124,13 +143,30 @@ pub(crate) fn on_demand(fuel: bool) -> Result<&'static Runtime> {
     start_on_demand(fuel)
 }
 
+/// The runtime for plugins made from a compiled plugin, with (`fuel`) or without fuel
+/// metering: memories kept for reuse, accesses checked against the current size.
+pub(crate) fn serving(fuel: bool) -> Result<&'static Runtime> {
+    let cell = &SERVING[usize::from(fuel)];
+    if let Some(runtime) = cell.get() {
+        return Ok(runtime);
+    }
+    let _starting = STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(runtime) = cell.get() {
+        return Ok(runtime);
+    }
+    let runtime = keep(Runtime::new(fuel, Allocation::Serving)?)?;
+    Ok(cell.get_or_init(|| runtime))
+}
+
 /// [`on_demand`], for a caller that holds [`STARTING`].
 fn start_on_demand(fuel: bool) -> Result<&'static Runtime> {
     let cell = &ON_DEMAND[usize::from(fuel)];
     if let Some(runtime) = cell.get() {
         return Ok(runtime);
     }
-    let runtime = keep(Runtime::new(fuel, None)?)?;
+    let runtime = keep(Runtime::new(fuel, Allocation::OnDemand)?)?;
     Ok(cell.get_or_init(|| runtime))
 }
 
@@ -163,12 +199,24 @@ fn default_config() -> Config {
     DEFAULT.get_or_init(Config::new).clone()
 }
 
+/// How a new runtime allocates its instances.
+enum Allocation {
+    Pool(PoolSize),
+    OnDemand,
+    Serving,
+}
+
 impl Runtime {
-    fn new(fuel: bool, pool: Option<PoolSize>) -> Result<Self> {
+    fn new(fuel: bool, allocation: Allocation) -> Result<Self> {
         let mut config = default_config();
-        if let Some(size) = pool {
-            config.allocation_strategy(size.config(&SLOT_LIMITS));
-        }
+        let kind = match allocation {
+            Allocation::Pool(size) => {
+                config.allocation_strategy(size.config(&SLOT_LIMITS));
+                Kind::Pooled
+            }
+            Allocation::OnDemand => Kind::OnDemand,
+            Allocation::Serving => Kind::Serving,
+        };
         config.epoch_interruption(true);
         config.consume_fuel(fuel);
         // Fuel is charged per wasm block, when the block runs. Cranelift's optimiser moves
@@ -184,7 +232,22 @@ impl Runtime {
         // of a call is an address into Extism memory (`Plugin::output`), and no memory may
         // grow past its 4 GiB reservation, memory64 ones included (see MEMORY_RESERVATION).
         config.memory_may_move(false);
-        config.memory_reservation(MEMORY_RESERVATION);
+        if kind == Kind::Serving {
+            // No reservation and no guard region as far as compiled code knows: every access
+            // is checked against the memory's current size (with the Spectre mitigation, which
+            // turns an out-of-bounds address into a null one that traps). The memories
+            // themselves are reserved at 4 GiB each by `linear_memory`, so they still never
+            // move. GC heaps likewise.
+            config.memory_reservation(0);
+            config.memory_guard_size(0);
+            config.guard_before_linear_memory(false);
+            config.gc_heap_reservation(0);
+            config.gc_heap_guard_size(0);
+            config.gc_heap_may_move(false);
+            config.with_host_memory(Arc::new(crate::linear_memory::Memories));
+        } else {
+            config.memory_reservation(MEMORY_RESERVATION);
+        }
         config.max_wasm_stack(crate::stack::WASM_STACK);
         if crate::environment::get().debug {
             config.debug_info(true);
@@ -212,7 +275,7 @@ impl Runtime {
             kernel,
             kernel_module,
             fuel,
-            pooled: pool.is_some(),
+            kind,
             wasi_linker: OnceLock::new(),
             disk_cache,
         })
@@ -247,7 +310,7 @@ impl Runtime {
 
     /// Whether instances live in a pool of slots.
     pub(crate) fn pooled(&self) -> bool {
-        self.pooled
+        self.kind == Kind::Pooled
     }
 
     /// Whether plugins are metered with fuel.
@@ -259,13 +322,13 @@ impl Runtime {
     /// `None` when the module compiles but no slot of this runtime's pool can hold it (see
     /// [`crate::pool::does_not_fit`]): the on-demand runtime runs it.
     pub(crate) fn compile(&self, bytes: &[u8]) -> Result<Option<Module>> {
-        let key = (fingerprint(bytes), self.fuel, self.pooled);
+        let key = (fingerprint(bytes), self.fuel, self.kind);
         if let Some(module) = cache_get(&key, bytes) {
             return Ok(Some(module));
         }
         let module = match compile(self.disk_cache.as_ref(), &self.engine, bytes) {
             Ok(module) => module,
-            Err(err) if self.pooled && crate::pool::does_not_fit(&err) => return Ok(None),
+            Err(err) if self.pooled() && crate::pool::does_not_fit(&err) => return Ok(None),
             Err(err) => return Err(err.into()),
         };
         cache_put(key, bytes, module.clone());
@@ -342,10 +405,10 @@ fn compile_pool() -> Result<&'static rayon::ThreadPool> {
     })
 }
 
-/// Cache key: a fingerprint of the bytes, whether the engine meters fuel and whether it is
-/// pooled. Entries also keep the bytes, and a hit requires them to be equal, so a fingerprint
+/// Cache key: a fingerprint of the bytes, whether the engine meters fuel and its kind.
+/// Entries also keep the bytes, and a hit requires them to be equal, so a fingerprint
 /// collision can only cost a recompilation, never hand out another module's code.
-type CacheKey = (u64, bool, bool);
+type CacheKey = (u64, bool, Kind);
 
 /// How many compiled modules the in-memory cache keeps.
 const CACHE_CAPACITY: usize = 64;
@@ -441,7 +504,7 @@ mod tests {
     fn a_fingerprint_collision_is_a_miss() {
         let runtime = runtime(false).unwrap();
         let module = runtime.compile(b"(module)").unwrap().unwrap();
-        let key = (12345, false, runtime.pooled());
+        let key = (12345, false, runtime.kind);
         cache_put(key, b"(module)", module);
         assert!(cache_get(&key, b"(module)").is_some());
         assert!(cache_get(&key, b"(module )").is_none());

@@ -22,13 +22,14 @@
 //! | 2 | `log` | process-wide log sinks, log levels, a plugin's own logger |
 //! | 2 | `disk_cache` | compiled modules on disk (`EXTISM_CACHE_CONFIG`) |
 //! | 2 | `kernel` | Extism memory: the kernel module, block allocator, input/output/error records |
+//! | 2 | `linear_memory` | the serving engines' linear memories: kept for reuse, reset by the pages written |
 //! | 3 | `http` | the HTTP client: allowed hosts, redirects, limits, remote modules |
 //! | 3 | `store` | what each plugin's wasmtime store carries; `max_pages` budget; run state |
 //! | 4 | `timer` | timeouts and cancellation: the epoch ticker and deadlines |
 //! | 4 | `wasi` | the WASI context: preopened directories, stdio, links kept inside mounts |
 //! | 4 | `host_fn` | host functions: [`Function`], [`CurrentPlugin`] |
 //! | 5 | `pdk` | every `extism:host/env` function guests import (memory, config, vars, HTTP, logs) |
-//! | 6 | `engine` | engines per configuration (pooled and on demand), the kernel module, the in-memory module cache |
+//! | 6 | `engine` | engines per configuration (pooled, on demand, serving), the kernel module, the in-memory module cache |
 //! | 7 | `link` | how imports are satisfied; creating a store and instantiating its modules |
 //! | 8 | `plugin` | [`Plugin`] and the call protocol: timeouts, output, errors, return codes |
 //! | 9 | `compile` | [`PluginBuilder`], [`CompiledPlugin`], loading a manifest's modules |
@@ -48,6 +49,7 @@
 //! | fork count, per-process cells | `process` | counted by a `pthread_atfork` child handler | without the handler, forks are noticed by the process id |
 //! | stacks kept for small threads | `stack` | the forking thread's, copied with the process | the call that needed one fails |
 //! | engines, instance pools, the kernel, the module cache | `engine` | plain memory, valid in the child | a start-up error fails that creation; the next one tries again |
+//! | kept linear memories, the `/proc/self/pagemap` descriptor | `linear_memory` | none kept, a descriptor of its own opened at the first reset; the parent's memories stay mapped, unused | that instantiation fails; a reset that fails unmaps the memory |
 //! | the compile thread pool | `engine` | started again at the first compilation | that compilation fails; the next one tries again |
 //! | the epoch ticker thread, timed-call and cancel counts | `timer` | started again at the first timed call or cancel; counts reset | that timed call fails with an error |
 //! | HTTP request threads, their idle list, abandoned requests | `http` | a new list and count; the parent's threads are never used | that request fails the call |
@@ -64,6 +66,7 @@ pub mod ffi;
 mod host_fn;
 mod http;
 mod kernel;
+mod linear_memory;
 mod link;
 mod log;
 mod manifest;

@@ -616,14 +616,20 @@ fn memory64_declaring_more_than_4_gib_needs_max_pages() {
     // A budget set by the host takes the place of the ceiling.
     let mut manifest = Manifest::new([Wasm::data(wat(65537))]);
     manifest.memory.max_pages = Some(65537);
-    assert_rc(&build(manifest, false), "run", 3);
+    assert_rc(&build(manifest.clone(), false), "run", 3);
+    // From a compiled plugin: a memory larger than the serving engine keeps for reuse.
+    let compiled = PluginBuilder::from_manifest(manifest).compile().unwrap();
+    for _ in 0..2 {
+        assert_rc(&compiled.instantiate().unwrap(), "run", 3);
+    }
     assert_grew_less_than(before, 1 << 30);
 }
 
 /// A `max_pages` budget above 4 GiB does not take a memory that starts below 4 GiB past its
-/// 4 GiB reservation, which compiled code takes as the memory's bound: in a pool slot and
-/// allocated on demand (a second memory keeps the module out of the pool), with and without
-/// fuel, memory.grow returns -1 there, and the byte just below 4 GiB stays in reach.
+/// 4 GiB reservation, which compiled code takes as the memory's bound: in a pool slot,
+/// allocated on demand (a second memory keeps the module out of the pool) and in the serving
+/// engine, with and without fuel, memory.grow returns -1 there, and the byte just below 4 GiB
+/// stays in reach.
 #[test]
 fn memory64_stops_at_its_reservation_whatever_the_budget() {
     let before = resident_bytes();
@@ -636,11 +642,17 @@ fn memory64_stops_at_its_reservation_whatever_the_budget() {
             if let Some(fuel) = fuel {
                 builder = builder.with_fuel_limit(fuel);
             }
-            let plugin = builder.build().unwrap();
-            assert_rc(&plugin, "grow_4gib", 0);
-            assert_rc(&plugin, "grow_page", -1);
-            assert_rc(&plugin, "pages", 65536);
-            assert_rc(&plugin, "touch_top", 7);
+            // Pooled (or on demand), and from a compiled plugin in the serving engine.
+            let plugins = [
+                builder.clone().build().unwrap(),
+                builder.compile().unwrap().instantiate().unwrap(),
+            ];
+            for plugin in plugins {
+                assert_rc(&plugin, "grow_4gib", 0);
+                assert_rc(&plugin, "grow_page", -1);
+                assert_rc(&plugin, "pages", 65536);
+                assert_rc(&plugin, "touch_top", 7);
+            }
         }
     }
     assert_grew_less_than(before, 1 << 30);

@@ -32,15 +32,17 @@ fn a_full_pool_moves_plugins_to_instances_allocated_on_demand() {
         assert_output(&start, "count", "", n.to_string().as_bytes());
     }
     drop(start);
-    let compiled = PluginBuilder::new(plugin_bytes("config_var.wasm"))
-        .compile()
-        .unwrap();
+    // Plugins made directly from their wasm use the pool (made from a compiled plugin, they
+    // would use the serving engine, which has none); after the first, the module comes from
+    // the in-memory cache.
+    let wasm = plugin_bytes("config_var.wasm");
+    let make = || PluginBuilder::new(wasm.clone()).build().unwrap();
 
     // Each plugin takes a slot for its kernel when it is made and one for main at its first
     // call. `first` is made while there is room, then three more fill the pool.
-    let first = compiled.instantiate().unwrap();
+    let first = make();
     first.var_set("k", b"set before the first call").unwrap();
-    let fillers: Vec<_> = (0..3).map(|_| compiled.instantiate().unwrap()).collect();
+    let fillers: Vec<_> = (0..3).map(|_| make()).collect();
 
     // Main of `first` finds the pool full: the plugin moves to a store allocated on demand,
     // keeping the var the host set.
@@ -49,7 +51,7 @@ fn a_full_pool_moves_plugins_to_instances_allocated_on_demand() {
     assert_output(&first, "get_var", "k", b"again");
 
     // Made while the pool is full: allocated on demand from the start.
-    let late = compiled.instantiate().unwrap();
+    let late = make();
     assert_output(&late, "get_var", "k", b"none");
     assert_output(&late, "set_var", "k=late", b"");
     assert_output(&late, "get_var", "k", b"late");
@@ -66,7 +68,7 @@ fn a_full_pool_moves_plugins_to_instances_allocated_on_demand() {
     drop(fillers);
     drop(late);
     drop(first);
-    let again: Vec<_> = (0..2).map(|_| compiled.instantiate().unwrap()).collect();
+    let again: Vec<_> = (0..2).map(|_| make()).collect();
     for plugin in &again {
         assert_output(plugin, "get_var", "k", b"none");
     }

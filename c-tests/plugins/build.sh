@@ -52,6 +52,8 @@ clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export=echo echo.c -o e
 # C with wasi-libc (reactors)
 wasi_cc=(clang --target=wasm32-wasi -mexec-model=reactor -O2)
 "${wasi_cc[@]}" wasi_hello.c -o wasi_hello.wasm
+# The layout of a Rust wasm32 program: a 1 MiB stack first, then data and heap.
+"${wasi_cc[@]}" -Wl,-z,stack-size=1048576 -Wl,--stack-first grow_vowels.c -o grow_vowels.wasm
 python3 big_table.py "$probe/big_table.c" > /dev/null
 "${wasi_cc[@]}" big.c "$probe/big_table.c" -o big.wasm
 

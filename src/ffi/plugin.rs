@@ -153,7 +153,7 @@ pub unsafe extern "C" fn extism_plugin_new_with_fuel_limit(
         // SAFETY: the arguments are as this function's `# Safety` section requires.
         let builder = unsafe { builder(wasm, wasm_size, functions, n_functions, with_wasi, fuel) };
         let plugin = builder
-            .and_then(|b| b.compile().map_err(|e| e.prefixed(COMPILE_PREFIX)))
+            .and_then(|b| b.compile_for_one().map_err(|e| e.prefixed(COMPILE_PREFIX)))
             .and_then(|c| c.instantiate().map_err(|e| e.prefixed(CREATE_PREFIX)));
         // SAFETY: `errmsg` is NULL or writable, per the contract.
         unsafe { into_handle(plugin, errmsg, ExtismPlugin::boxed) }
