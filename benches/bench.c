@@ -446,6 +446,16 @@ static void run_call_pdk(void) {
     p = new_plugin(wasm, NULL, 0, false);
     call_loop("call_pdk_echo", p, "echo", VOWELS_INPUT, VOWELS_INPUT, false, reps(51), 200);
     extism_plugin_free(p);
+
+    /* The same calls on a plugin made from a compiled plugin, which may run differently (a
+     * library may compile for the per-request path there). */
+    wasm = read_plugin("count_vowels.wasm");
+    ExtismCompiledPlugin *c = compile(wasm, false);
+    p = from_compiled(c);
+    call_loop("call_pdk_compiled", p, "count_vowels", VOWELS_INPUT, VOWELS_ANSWER, true, reps(51),
+              200);
+    extism_plugin_free(p);
+    extism_compiled_plugin_free(c);
 }
 
 /* hello_world(i64) -> i64: returns a new block holding a copy of the argument block. */
@@ -520,6 +530,12 @@ static void run_echo(void) {
     echo_size(p, "echo_1mib", 1u << 20, reps(40));
     echo_size(p, "echo_16mib", 16u << 20, reps(15));
     extism_plugin_free(p);
+    /* The guest's copying on a plugin made from a compiled plugin. */
+    ExtismCompiledPlugin *c = compile(wasm, false);
+    p = from_compiled(c);
+    echo_size(p, "echo_1mib_compiled", 1u << 20, reps(40));
+    extism_plugin_free(p);
+    extism_compiled_plugin_free(c);
 
     size_t size = 16u << 20;
     uint8_t *src = malloc(size), *dst = malloc(size);
@@ -976,6 +992,8 @@ static const Workload *find_workload(const char *name) {
     static const char *const aliases[][2] = {
         {"call_noop_timeout", "call_noop"},
         {"call_pdk_echo", "call_pdk"},
+        {"call_pdk_compiled", "call_pdk"},
+        {"echo_1mib_compiled", "echo"},
         {"echo_1mib", "echo"},
         {"echo_16mib", "echo"},
         {"memcpy_16mib", "echo"},

@@ -15,7 +15,8 @@
 //! - Each memory reserves [`RESERVATION`] bytes of address space, inaccessible, and makes pages
 //!   accessible as it grows, never less accessible: a memory that grows no further than an
 //!   earlier one in the same reservation makes no system call.
-//! - A freed memory is reset and kept for the next one (up to [`idle_cap`] are kept). The reset
+//! - A freed memory is reset and kept for the next one (up to [`idle_cap`] are kept). A memory
+//!   of [`FALLBACK_KEEP_RESIDENT`] bytes or less is zeroed whole. A larger one's reset
 //!   asks the kernel which pages hold anything (the `PAGEMAP_SCAN` ioctl of
 //!   `/proc/self/pagemap`, Linux 6.7 and later: pages present or swapped out, other than the
 //!   shared zero page) and zeroes those in place, up to [`KEEP_RESIDENT`] bytes; the rest, if
@@ -23,8 +24,8 @@
 //!   back in, so no byte of a previous plugin is left for the next. Without the ioctl, the first
 //!   [`FALLBACK_KEEP_RESIDENT`] bytes are zeroed and the rest released.
 //!
-//! In steady state a fresh plugin per request then costs one ioctl per memory and no change to
-//! the memory map.
+//! In steady state a fresh plugin per request then costs at most one ioctl per memory and no
+//! change to the memory map.
 //!
 //! At fork: the kept memories and the pagemap descriptor belong to one process
 //! ([`PerProcess`]): a child starts with no kept memories and opens its own descriptor at its
@@ -50,6 +51,8 @@ pub(crate) const RESERVATION: usize = 4 << 30;
 /// one back, so this is generous; it bounds what a kept memory holds resident.
 const KEEP_RESIDENT: usize = 1 << 20;
 /// Without `PAGEMAP_SCAN`: bytes zeroed at the start of a freed memory, the rest released.
+/// Also the size up to which a freed memory is zeroed whole rather than scanned: `memset` of
+/// 64 KiB costs less than the ioctl (about a microsecond), and keeps at most this much resident.
 const FALLBACK_KEEP_RESIDENT: usize = 64 << 10;
 /// Kept memories per CPU online, and the fewest kept whatever the CPUs: each request in flight
 /// uses two (Extism memory and the plugin's own).
@@ -135,7 +138,7 @@ unsafe impl LinearMemory for Memory {
 impl Drop for Memory {
     fn drop(&mut self) {
         if let Some(region) = self.region.take() {
-            give_back(region);
+            give_back(region, self.size);
         }
     }
 }
@@ -204,12 +207,20 @@ impl Region {
         Ok(())
     }
 
-    /// Zeroes everything accessible: written pages in place (up to [`KEEP_RESIDENT`] bytes of
-    /// them), the rest released. False when it could not be done; the region must not be
-    /// used again then.
-    fn reset(&mut self) -> bool {
+    /// Zeroes the first `used` bytes, all that a memory of that size can have written since
+    /// the region was last reset (compiled code and the host reach no further than a
+    /// memory's size, and a memory never shrinks): written pages in place (up to
+    /// [`KEEP_RESIDENT`] bytes of them), the rest released. False when it could not be done;
+    /// the region must not be used again then.
+    fn reset(&mut self, used: usize) -> bool {
+        let used = round_up_to_page(used).min(self.accessible);
         let start = self.base.as_ptr() as usize;
-        let end = start + self.accessible;
+        let end = start + used;
+        if used <= FALLBACK_KEEP_RESIDENT {
+            // SAFETY: inside the accessible part, which nothing else uses while it is reset.
+            unsafe { std::ptr::write_bytes(self.base.as_ptr(), 0, used) };
+            return true;
+        }
         match zero_written_pages(start, end, KEEP_RESIDENT) {
             Ok(None) => true,
             Ok(Some(rest)) => release(rest, end),
@@ -286,28 +297,44 @@ fn idle_cap() -> usize {
         .max(MIN_IDLE)
 }
 
-/// A region for a memory of `minimum` bytes: a kept one when it fits, else a new reservation.
+/// A region for a memory of `minimum` bytes: a kept one when there is one, else a new
+/// reservation. Of the kept ones, the one accessible least far but far enough (so a memory that
+/// grows as far as the previous user of its region did makes no system call, and a small one
+/// does not take a large region whose reset would cost more), or else the one accessible
+/// farthest.
 fn take(minimum: usize) -> std::io::Result<Region> {
     if minimum > RESERVATION {
         // A memory64 memory larger than any kept one (a large `max_pages` budget allows it):
         // a reservation of its own, not kept after it.
         return Region::reserve(round_up_to_page(minimum));
     }
-    let kept = idle()
-        .regions
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .pop();
+    let wanted = round_up_to_page(minimum);
+    let kept = {
+        let mut regions = idle()
+            .regions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let best = regions
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, region)| {
+                let fits = region.accessible >= wanted;
+                // Fitting ones first, least accessible first; then the others, most first.
+                (!fits, if fits { region.accessible } else { usize::MAX - region.accessible })
+            })
+            .map(|(index, _)| index);
+        best.map(|index| regions.swap_remove(index))
+    };
     match kept {
         Some(region) => Ok(region),
         None => Region::reserve(RESERVATION),
     }
 }
 
-/// Resets a freed memory's region and keeps it, or unmaps it when it cannot be reset, is not
+/// Resets a freed memory's region (of which it used `used` bytes) and keeps it, or unmaps it when it cannot be reset, is not
 /// of the kept size, or enough are kept already.
-fn give_back(mut region: Region) {
-    if region.reserved != RESERVATION || !region.reset() {
+fn give_back(mut region: Region, used: usize) {
+    if region.reserved != RESERVATION || !region.reset(used) {
         return;
     }
     let idle = idle();
@@ -467,7 +494,7 @@ mod tests {
             write(&region, i * 3 * page + 17, 0xa5, 100);
         }
         write(&region, (8 << 20) - 1, 1, 1);
-        assert!(region.reset());
+        assert!(region.reset(8 << 20));
         assert_eq!(nonzero_bytes(&region), 0);
         assert_eq!(region.accessible, 8 << 20);
     }
@@ -477,7 +504,7 @@ mod tests {
         let mut region = Region::reserve(64 << 20).unwrap();
         region.make_accessible(4 * KEEP_RESIDENT).unwrap();
         write(&region, 0, 0x5a, 4 * KEEP_RESIDENT);
-        assert!(region.reset());
+        assert!(region.reset(4 * KEEP_RESIDENT));
         assert_eq!(nonzero_bytes(&region), 0);
     }
 

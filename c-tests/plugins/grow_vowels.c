@@ -55,8 +55,9 @@ __attribute__((export_name("count_vowels"))) int count_vowels(void) {
         return 1;
     }
     /* Only its first 256 bytes are used: one flag per byte value. */
-    for (size_t i = 0; i < 256; i++) {
-        table[i] = i != 0 && strchr(VOWELS, (int)i) != NULL;
+    memset(table, 0, 256);
+    for (const char *v = VOWELS; *v != '\0'; v++) {
+        table[(uint8_t)*v] = 1;
     }
     for (uint64_t i = 0; i < len; i++) {
         input[i] = (uint8_t)input_load_u8(i);
