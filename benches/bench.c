@@ -780,8 +780,8 @@ static Phase scale_phase(Worker *w, int threads, Samples *s) {
     double faults = (double)(u_end.ru_minflt - u_start.ru_minflt);
     double switches =
         (double)(u_end.ru_nvcsw - u_start.ru_nvcsw) + (double)(u_end.ru_nivcsw - u_start.ru_nivcsw);
-    return (Phase){calls / wall, calls / cpu, cpu / (wall * threads), faults / calls,
-                   switches / calls, tlb / calls};
+    return (Phase){calls / wall,   calls / cpu,      cpu / (wall * threads),
+                   faults / calls, switches / calls, tlb / calls};
 }
 
 /* One scaling measurement of `func` on two plugins made from `c`; rows named `prefix`_1t, ...

@@ -2,8 +2,10 @@
  * when it was freed. A host function fills a block of Extism memory with a secret and asks the
  * kernel to page it out (MADV_PAGEOUT); the plugin is freed, and a new plugin, whose kernel
  * instance takes the same slot (the same memory address), must find only zeros there, in
- * several rounds. Without swap, MADV_PAGEOUT leaves the pages in memory: the test then checks
- * the ordinary reset only, and prints that it did. */
+ * several rounds. The same for plugins made from a compiled plugin, whose memories are kept
+ * for reuse by the serving engine (docs/abi.md D15) rather than by the pool. Without swap,
+ * MADV_PAGEOUT leaves the pages in memory: the test then checks the ordinary reset only, and prints
+ * that it did. */
 #define _DEFAULT_SOURCE
 #include <sys/mman.h>
 #include <unistd.h>
@@ -81,15 +83,27 @@ static void hello_world(ExtismCurrentPlugin *plugin, const ExtismVal *inputs, Ex
     }
 }
 
-/* A plugin of host_fn_hello.wasm whose hello_world is the function above, called once. */
-static bool call_with(struct state *state, enum mode mode, uint8_t **base) {
+/* A plugin of host_fn_hello.wasm whose hello_world is the function above, called once: made
+ * with extism_plugin_new, or from `compiled` when it is not NULL. */
+static bool call_with(struct state *state, const ExtismCompiledPlugin *compiled, enum mode mode,
+                      uint8_t **base) {
     const ExtismValType ptr = EXTISM_PTR;
-    ExtismFunction *function =
-        extism_function_new("hello_world", &ptr, 1, &ptr, 1, hello_world, state, NULL);
+    ExtismFunction *function = NULL;
     ExtismPlugin *plugin = NULL;
+    char *errmsg = NULL;
     bool ok = false;
-    if (function != NULL) {
-        plugin = load_plugin("host_fn_hello.wasm", (const ExtismFunction **)&function, 1, false);
+    if (compiled != NULL) {
+        plugin = extism_plugin_new_from_compiled(compiled, &errmsg);
+        if (plugin == NULL) {
+            fprintf(stderr, "from the compiled plugin: %s\n", text_or_null(errmsg));
+            extism_plugin_new_error_free(errmsg);
+        }
+    } else {
+        function = extism_function_new("hello_world", &ptr, 1, &ptr, 1, hello_world, state, NULL);
+        if (function != NULL) {
+            plugin =
+                load_plugin("host_fn_hello.wasm", (const ExtismFunction **)&function, 1, false);
+        }
     }
     if (plugin != NULL) {
         state->mode = mode;
@@ -104,32 +118,56 @@ static bool call_with(struct state *state, enum mode mode, uint8_t **base) {
     return ok;
 }
 
+/* ROUNDS of writing a secret in one plugin and looking for it in the next; adds the pages
+ * that were swapped out to `paged_out`. */
+static bool rounds(struct state *state, const ExtismCompiledPlugin *compiled, const char *path,
+                   int *paged_out) {
+    int failed = 0;
+    uint8_t *written_base = NULL, *read_base = NULL;
+    for (int round = 0; round < ROUNDS; round++) {
+        CHECK(call_with(state, compiled, WRITE, &written_base),
+              "%s, round %d: the writing call failed", path, round);
+        CHECK(!state->failed_alloc, "%s, round %d: no block for the secret", path, round);
+        *paged_out += state->paged_out;
+        CHECK(call_with(state, compiled, READ, &read_base), "%s, round %d: the reading call failed",
+              path, round);
+        CHECK(read_base == written_base,
+              "%s, round %d: the new plugin's kernel memory is at %p, not where the previous "
+              "one's was, %p",
+              path, round, (void *)read_base, (void *)written_base);
+        CHECK(state->secret_bytes == 0,
+              "%s, round %d: a new plugin found %d bytes of the previous one's secret (%d of %d "
+              "pages had been swapped out)",
+              path, round, state->secret_bytes, state->paged_out, SECRET_PAGES);
+    }
+cleanup:
+    return !failed;
+}
+
 int main(void) {
     int failed = 0;
     int paged_out = 0;
     struct state state = {WRITE, 0, NULL, 0, 0, 0, false};
-    uint8_t *written_base = NULL, *read_base = NULL;
+    const ExtismValType ptr = EXTISM_PTR;
+    ExtismFunction *function = NULL;
+    ExtismCompiledPlugin *compiled = NULL;
 
     state.page = (size_t)sysconf(_SC_PAGESIZE);
-    for (int round = 0; round < ROUNDS; round++) {
-        CHECK(call_with(&state, WRITE, &written_base), "round %d: the writing call failed", round);
-        CHECK(!state.failed_alloc, "round %d: no block for the secret", round);
-        paged_out += state.paged_out;
-        CHECK(call_with(&state, READ, &read_base), "round %d: the reading call failed", round);
-        CHECK(read_base == written_base,
-              "round %d: the new plugin's kernel memory is at %p, not in the slot at %p", round,
-              (void *)read_base, (void *)written_base);
-        CHECK(state.secret_bytes == 0,
-              "round %d: a new plugin found %d bytes of the previous one's secret (%d of %d "
-              "pages had been swapped out)",
-              round, state.secret_bytes, state.paged_out, SECRET_PAGES);
-    }
+    CHECK(rounds(&state, NULL, "extism_plugin_new", &paged_out), "the pool");
+    function = extism_function_new("hello_world", &ptr, 1, &ptr, 1, hello_world, &state, NULL);
+    CHECK(function != NULL, "extism_function_new failed");
+    compiled =
+        load_compiled_plugin("host_fn_hello.wasm", (const ExtismFunction **)&function, 1, false);
+    CHECK(compiled != NULL, "host_fn_hello.wasm did not compile");
+    CHECK(rounds(&state, compiled, "from a compiled plugin", &paged_out), "the serving engine");
     if (paged_out == 0) {
         printf("no page was swapped out (no swap?): only the ordinary reset was checked\n");
     } else {
-        printf("%d pages were swapped out over %d rounds\n", paged_out, ROUNDS);
+        printf("%d pages were swapped out over %d rounds each way\n", paged_out, ROUNDS);
     }
 
 cleanup:
+    extism_compiled_plugin_free(compiled);
+    extism_function_free(function);
     return failed ? EXIT_FAILURE : 0;
 }

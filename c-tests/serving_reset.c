@@ -2,10 +2,12 @@
  * D15), and each must start as a fresh instance does: at its own initial size, zeroed, with
  * memory.size and out-of-bounds traps as for a fresh instance, however far the previous user
  * grew and what it wrote. grow_fill.wasm starts at 1 page; each round makes a plugin, checks
- * it, grows it to 8, 9 or 10 pages and fills every byte with 0xab, and frees it, so every
- * round after the first takes a memory a previous round grew and filled (freed memories are
- * reused most recent first). The same runs again in a forked child, whose resets must look at
- * its own pages: a child that asked about its parent's would leave its own writes in place. */
+ * it, grows it to 8, 9 or 10 pages, checks the grown memory is zero, fills every byte with
+ * 0xab, and frees it, so every round after the first takes a memory a previous round grew and
+ * filled (freed memories are reused most recent first). The same runs again in a forked child,
+ * growing to 16 pages, farther than the parent ever did: its resets must look at its own pages,
+ * since a child that asked about its parent's would find nothing written there and leave its
+ * own writes in place. */
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +16,9 @@
 #define ROUNDS 40
 #define INITIAL_PAGES 1
 
-/* One round; false (with a message) on any difference from a fresh instance. */
-static bool round_trip(const ExtismCompiledPlugin *compiled, int round) {
+/* One round; false (with a message) on any difference from a fresh instance. With `far`, the
+ * memory grows to 16 pages, else to 8, 9 or 10. */
+static bool round_trip(const ExtismCompiledPlugin *compiled, int round, bool far) {
     int failed = 0;
     char *errmsg = NULL;
     int32_t rc;
@@ -40,14 +43,18 @@ static bool round_trip(const ExtismCompiledPlugin *compiled, int round) {
     CHECK(rc == 0, "round %d: %d bytes not zero after the traps", round, rc);
 
     static const char *const extra[] = {"set_extra_0", "set_extra_1", "set_extra_2"};
-    rc = extism_plugin_call(plugin, extra[round % 3], NULL, 0);
-    CHECK(rc == 0, "round %d: %s: %s", round, extra[round % 3],
-          text_or_null(extism_plugin_error(plugin)));
+    const char *set_extra = far ? "set_extra_8" : extra[round % 3];
+    int32_t pages = far ? 16 : 8 + round % 3;
+    rc = extism_plugin_call(plugin, set_extra, NULL, 0);
+    CHECK(rc == 0, "round %d: %s: %s", round, set_extra, text_or_null(extism_plugin_error(plugin)));
     rc = extism_plugin_call(plugin, "grow_fill", NULL, 0);
-    CHECK(rc == 8 + round % 3, "round %d: grow_fill returned %d: %s", round, rc,
+    CHECK(rc == pages, "round %d: grow_fill returned %d: %s", round, rc,
           text_or_null(extism_plugin_error(plugin)));
+    rc = extism_plugin_call(plugin, "found", NULL, 0);
+    CHECK(rc == 0, "round %d: %d bytes of the memory grown to %d pages were not zero", round, rc,
+          pages);
     rc = extism_plugin_call(plugin, "nonzero", NULL, 0);
-    CHECK(rc == (8 + round % 3) * 65536, "round %d: %d bytes written, expected all", round, rc);
+    CHECK(rc == pages * 65536, "round %d: %d bytes written, expected all", round, rc);
     rc = extism_plugin_call(plugin, "load_past_end", NULL, 0);
     CHECK(rc != 0, "round %d: a load past the end of the grown memory did not trap", round);
 cleanup:
@@ -56,9 +63,9 @@ cleanup:
     return !failed;
 }
 
-static bool rounds(const ExtismCompiledPlugin *compiled) {
+static bool rounds(const ExtismCompiledPlugin *compiled, bool far) {
     for (int round = 0; round < ROUNDS; round++) {
-        if (!round_trip(compiled, round)) {
+        if (!round_trip(compiled, round, far)) {
             return false;
         }
     }
@@ -70,21 +77,21 @@ int main(void) {
     int status = 0;
     ExtismCompiledPlugin *compiled = load_compiled_plugin("grow_fill.wasm", NULL, 0, false);
     CHECK(compiled != NULL, "grow_fill.wasm did not compile");
-    CHECK(rounds(compiled), "rounds in the parent");
+    CHECK(rounds(compiled, false), "rounds in the parent");
 
     /* A child: the parent's freed memories and its reads of its pages are the parent's. */
     fflush(NULL);
     pid_t child = fork();
     CHECK(child >= 0, "fork failed");
     if (child == 0) {
-        _exit(rounds(compiled) ? 0 : 1);
+        _exit(rounds(compiled, true) ? 0 : 1);
     }
     CHECK(waitpid(child, &status, 0) == child, "waitpid failed");
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "rounds in a forked child failed (%d)",
           status);
 
     /* And the parent again, unaffected. */
-    CHECK(rounds(compiled), "rounds in the parent after the fork");
+    CHECK(rounds(compiled, false), "rounds in the parent after the fork");
     printf("%d rounds each in the parent, a forked child and the parent again\n", ROUNDS);
 cleanup:
     extism_compiled_plugin_free(compiled);

@@ -40,6 +40,7 @@
 //! the memory instead of keeping it.
 
 use std::fs::File;
+use std::mem::ManuallyDrop;
 use std::os::fd::AsRawFd;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,7 +103,7 @@ unsafe impl MemoryCreator for Memories {
             .make_accessible(minimum)
             .map_err(|e| format!("unable to allocate a linear memory of {minimum} bytes: {e}"))?;
         Ok(Box::new(Memory {
-            region: Some(region),
+            region: ManuallyDrop::new(region),
             size: minimum,
         }))
     }
@@ -110,15 +111,9 @@ unsafe impl MemoryCreator for Memories {
 
 /// One linear memory: its size, within a region that is accessible at least that far.
 struct Memory {
-    /// Always `Some` until dropped.
-    region: Option<Region>,
+    /// Given back (not dropped) when the memory is dropped.
+    region: ManuallyDrop<Region>,
     size: usize,
-}
-
-impl Memory {
-    fn region(&self) -> &Region {
-        self.region.as_ref().expect("a memory has its region until dropped")
-    }
 }
 
 // SAFETY: the base never moves; `byte_capacity` is the reservation, and `grow_to` makes the
@@ -129,32 +124,28 @@ unsafe impl LinearMemory for Memory {
     }
 
     fn byte_capacity(&self) -> usize {
-        self.region().reserved
+        self.region.reserved
     }
 
     fn grow_to(&mut self, new_size: usize) -> wasmtime::Result<()> {
-        let region = self
-            .region
-            .as_mut()
-            .expect("a memory has its region until dropped");
-        if new_size > region.reserved {
+        if new_size > self.region.reserved {
             wasmtime::bail!("memory would grow past its reservation");
         }
-        region.make_accessible(new_size)?;
+        self.region.make_accessible(new_size)?;
         self.size = new_size;
         Ok(())
     }
 
     fn as_ptr(&self) -> *mut u8 {
-        self.region().base.as_ptr()
+        self.region.base.as_ptr()
     }
 }
 
 impl Drop for Memory {
     fn drop(&mut self) {
-        if let Some(region) = self.region.take() {
-            give_back(region, self.size);
-        }
+        // SAFETY: taken once, here, and the field is not used after.
+        let region = unsafe { ManuallyDrop::take(&mut self.region) };
+        give_back(region, self.size);
     }
 }
 
@@ -188,14 +179,17 @@ impl Region {
         if base == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
+        let Some(base) = NonNull::new(base.cast::<u8>()) else {
+            return Err(std::io::Error::other("mmap returned a null address"));
+        };
         // Transparent huge pages would make one written byte a resident 2 MiB page to zero at
         // every reset. Advice only: a kernel without them refuses it harmlessly.
         // SAFETY: the range is the mapping just made.
         unsafe {
-            libc::madvise(base, reserved, libc::MADV_NOHUGEPAGE);
+            libc::madvise(base.as_ptr().cast(), reserved, libc::MADV_NOHUGEPAGE);
         }
         Ok(Region {
-            base: NonNull::new(base.cast()).expect("mmap never returns null on success"),
+            base,
             reserved,
             accessible: 0,
         })
@@ -271,13 +265,17 @@ fn release(start: usize, end: usize) -> bool {
 
 fn page_size() -> usize {
     static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    // SAFETY: sysconf only reads system configuration.
-    *PAGE.get_or_init(|| usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096))
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf only reads system configuration.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(size).unwrap_or(4096)
+    })
 }
 
 fn round_up_to_page(len: usize) -> usize {
     let page = page_size();
-    len.checked_next_multiple_of(page).unwrap_or(usize::MAX - page + 1)
+    len.checked_next_multiple_of(page)
+        .unwrap_or(usize::MAX - page + 1)
 }
 
 /// The memories kept for reuse in this process, and how many it keeps.
@@ -351,7 +349,14 @@ fn best_fit(regions: &mut Vec<Region>, wanted: usize) -> Option<Region> {
         .min_by_key(|(_, region)| {
             let fits = region.accessible >= wanted;
             // Fitting ones first, least accessible first; then the others, most first.
-            (!fits, if fits { region.accessible } else { usize::MAX - region.accessible })
+            (
+                !fits,
+                if fits {
+                    region.accessible
+                } else {
+                    usize::MAX - region.accessible
+                },
+            )
         })
         .map(|(index, _)| index)?;
     Some(regions.swap_remove(best))
@@ -560,6 +565,7 @@ mod tests {
         let start = region.base.as_ptr() as usize;
         // What `reset` does when the scan is unavailable from `start` on.
         let keep = FALLBACK_KEEP_RESIDENT;
+        // SAFETY: inside the accessible part.
         unsafe { std::ptr::write_bytes(start as *mut u8, 0, keep) };
         assert!(release(start + keep, start + region.accessible));
         assert_eq!(nonzero_bytes(&region), 0);
@@ -595,7 +601,9 @@ mod tests {
     fn kept_regions_are_reused_and_start_zeroed() {
         let creator = Memories;
         let ty = MemoryType::new(1, None);
-        let mut first = creator.new_memory(ty.clone(), 64 << 10, None, Some(0), 0).unwrap();
+        let mut first = creator
+            .new_memory(ty.clone(), 64 << 10, None, Some(0), 0)
+            .unwrap();
         first.grow_to(5 << 16).unwrap();
         let base = first.as_ptr();
         // SAFETY: the memory is 5 pages long.
@@ -604,9 +612,14 @@ mod tests {
         // The kept region is the one most recently given back, unless another test took it.
         let second = creator.new_memory(ty, 64 << 10, None, Some(0), 0).unwrap();
         assert_eq!(second.byte_size(), 64 << 10);
-        // SAFETY: whatever region it is, it is accessible for at least 5 pages if it was the
-        // first one, and for one page in any case.
-        let len = if second.as_ptr() == base { 5 << 16 } else { 64 << 10 };
+        // Whatever region it is, it is accessible for at least 5 pages if it was the first
+        // one, and for one page in any case.
+        let len = if second.as_ptr() == base {
+            5 << 16
+        } else {
+            64 << 10
+        };
+        // SAFETY: as said above.
         let bytes = unsafe { std::slice::from_raw_parts(second.as_ptr(), len) };
         assert!(bytes.iter().all(|b| *b == 0));
         assert!(creator
