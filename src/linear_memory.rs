@@ -35,9 +35,15 @@
 //! ([`PerProcess`]): a child starts with an empty list and opens its own descriptor at its
 //! first reset (an inherited one would describe the parent's pages). The parent's kept
 //! memories stay mapped in the child, unused, except the forking thread's stash, which the
-//! child's thread keeps using (its memories are mapped and reset in the child too). On failure: a reservation that cannot be made
-//! fails that instantiation with the system's error; a reset that cannot be completed unmaps
-//! the memory instead of keeping it.
+//! child's thread keeps using (its memories are mapped and reset in the child too).
+//!
+//! A kept memory is always taken before a new one is reserved, so the address space reserved
+//! is that of the most memories live at once, plus what other threads' stashes hold. Under an
+//! address-space limit (`ulimit -v`) threads keep no stash, so that memories one thread kept
+//! never stop another from getting one.
+//!
+//! On failure: a reservation that cannot be made fails that instantiation with the system's
+//! error; a reset that cannot be completed unmaps the memory instead of keeping it.
 
 use std::fs::File;
 use std::mem::ManuallyDrop;
@@ -278,10 +284,12 @@ fn round_up_to_page(len: usize) -> usize {
         .unwrap_or(usize::MAX - page + 1)
 }
 
-/// The memories kept for reuse in this process, and how many it keeps.
+/// The memories kept for reuse in this process, how many it keeps, and whether threads keep
+/// stashes of their own.
 struct Idle {
     regions: Mutex<Vec<Region>>,
     cap: usize,
+    stashes: bool,
 }
 
 static IDLE: PerProcess<Idle> = PerProcess::new();
@@ -291,6 +299,9 @@ fn idle() -> &'static Idle {
         Ok::<_, std::convert::Infallible>(Idle {
             regions: Mutex::new(Vec::new()),
             cap: idle_cap(),
+            stashes: rustix::process::getrlimit(rustix::process::Resource::As)
+                .current
+                .is_none(),
         })
     });
     match started {
@@ -373,12 +384,14 @@ fn give_back(mut region: Region, used: usize) {
     let mut region = Some(region);
     // When the thread is ending and its stash is gone, `region` is left for the process-wide
     // list.
-    let _ = STASH.try_with(|stash| {
-        let mut stash = stash.borrow_mut();
-        if stash.len() < STASHED_PER_THREAD {
-            stash.extend(region.take());
-        }
-    });
+    if idle().stashes {
+        let _ = STASH.try_with(|stash| {
+            let mut stash = stash.borrow_mut();
+            if stash.len() < STASHED_PER_THREAD {
+                stash.extend(region.take());
+            }
+        });
+    }
     if let Some(region) = region {
         keep(region);
     }
