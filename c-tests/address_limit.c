@@ -7,9 +7,14 @@
  *      for the life of the process); creating and calling more plugins fails after a few,
  *      the error naming `ulimit -v` and what a plugin reserves, and the plugins made and
  *      called before still work;
- *   3. with the limit lifted, creation works again.
+ *   3. with the limit lifted, creation works again;
+ *   4. plugins made from a compiled plugin (the serving engine, docs/abi.md D15) with room for
+ *      one plugin's two memories and some, from a thread and then from the main thread: each
+ *      takes the memories the previous one gave back, so none runs out of address space
+ *      (memories kept by a thread for itself would leave the other none).
  * Runs without sanitizers (AddressSanitizer's own mappings need an unlimited address space);
  * skipped under valgrind, which manages the address space itself. */
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include "check.h"
@@ -26,6 +31,32 @@ static int set_address_limit(rlim_t bytes) {
     return setrlimit(RLIMIT_AS, &limit);
 }
 
+#define SERVING_CYCLES 20
+
+/* SERVING_CYCLES plugins from the compiled plugin `arg`, one at a time, each called once;
+ * returns NULL on success, else the failure (a static or library-owned string). */
+static void *serving_cycles(void *arg) {
+    const ExtismCompiledPlugin *compiled = arg;
+    for (int i = 0; i < SERVING_CYCLES; i++) {
+        char *errmsg = NULL;
+        ExtismPlugin *plugin = extism_plugin_new_from_compiled(compiled, &errmsg);
+        if (plugin == NULL) {
+            fprintf(stderr, "serving cycle %d: %s\n", i, text_or_null(errmsg));
+            extism_plugin_new_error_free(errmsg);
+            return "a plugin from the compiled plugin could not be made";
+        }
+        int32_t rc = extism_plugin_call(plugin, "count_vowels", (const uint8_t *)"aaa", 3);
+        if (rc != 0) {
+            fprintf(stderr, "serving cycle %d: %s\n", i, text_or_null(extism_plugin_error(plugin)));
+        }
+        extism_plugin_free(plugin);
+        if (rc != 0) {
+            return "a plugin from the compiled plugin failed its call";
+        }
+    }
+    return NULL;
+}
+
 int main(void) {
     int failed = 0;
     int i, made = 0, called = 0;
@@ -35,6 +66,9 @@ int main(void) {
     char *errmsg = NULL;
     ExtismPlugin *plugins[16] = {0};
     ExtismPlugin *plugin = NULL;
+    ExtismCompiledPlugin *compiled = NULL;
+    pthread_t thread;
+    void *thread_failure = NULL;
     const char *valgrind = getenv("EXTISM_TEST_TIMEOUT_FACTOR");
     long used_kib;
 
@@ -88,12 +122,30 @@ int main(void) {
     CHECK(plugin != NULL, "creation after the limit was lifted failed");
     CHECK_CALL_OUTPUT(plugin, "count_vowels", "aaa", VOWELS_3);
 
+    /* 4. The serving engine, with room for two memories of 4 GiB and 4 GiB more. */
+    for (i = 0; i < 16; i++) {
+        extism_plugin_free(plugins[i]);
+        plugins[i] = NULL;
+    }
+    compiled = extism_compiled_plugin_new(wasm, len, NULL, 0, false, &errmsg);
+    CHECK(compiled != NULL, "compiling: %s", text_or_null(errmsg));
+    used_kib = status_field("/proc/self/status", "VmSize:");
+    CHECK(set_address_limit((rlim_t)used_kib * 1024 + ((rlim_t)12 << 30)) == 0, "setrlimit failed");
+    CHECK(pthread_create(&thread, NULL, serving_cycles, compiled) == 0, "pthread_create failed");
+    CHECK(pthread_join(thread, &thread_failure) == 0, "pthread_join failed");
+    CHECK(thread_failure == NULL, "in a thread: %s", (const char *)thread_failure);
+    CHECK(serving_cycles(compiled) == NULL, "in the main thread after the thread");
+    printf("under a limit with room for one plugin: %d plugins from a compiled plugin in a "
+           "thread, then %d in the main thread\n",
+           SERVING_CYCLES, SERVING_CYCLES);
+
 cleanup:
     set_address_limit(RLIM_INFINITY);
     for (i = 0; i < 16; i++) {
         extism_plugin_free(plugins[i]);
     }
     extism_plugin_free(plugin);
+    extism_compiled_plugin_free(compiled);
     extism_plugin_new_error_free(errmsg);
     free(wasm);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
