@@ -33,10 +33,9 @@ static int set_address_limit(rlim_t bytes) {
 
 #define SERVING_CYCLES 20
 
-/* SERVING_CYCLES plugins from the compiled plugin `arg`, one at a time, each called once;
- * returns NULL on success, else the failure (a static or library-owned string). */
-static void *serving_cycles(void *arg) {
-    const ExtismCompiledPlugin *compiled = arg;
+/* SERVING_CYCLES plugins from `compiled`, one at a time, each called once; returns NULL on
+ * success, else the failure. */
+static const char *serving_cycles(const ExtismCompiledPlugin *compiled) {
     for (int i = 0; i < SERVING_CYCLES; i++) {
         char *errmsg = NULL;
         ExtismPlugin *plugin = extism_plugin_new_from_compiled(compiled, &errmsg);
@@ -55,6 +54,17 @@ static void *serving_cycles(void *arg) {
         }
     }
     return NULL;
+}
+
+/* The thread of step 4: its cycles, then it stays alive (holding whatever it keeps for itself)
+ * until the main thread has done its own. */
+static pthread_barrier_t cycles_done;
+
+static void *serving_thread(void *arg) {
+    const char *failure = serving_cycles(arg);
+    pthread_barrier_wait(&cycles_done);
+    pthread_barrier_wait(&cycles_done);
+    return (void *)failure;
 }
 
 int main(void) {
@@ -131,10 +141,15 @@ int main(void) {
     CHECK(compiled != NULL, "compiling: %s", text_or_null(errmsg));
     used_kib = status_field("/proc/self/status", "VmSize:");
     CHECK(set_address_limit((rlim_t)used_kib * 1024 + ((rlim_t)12 << 30)) == 0, "setrlimit failed");
-    CHECK(pthread_create(&thread, NULL, serving_cycles, compiled) == 0, "pthread_create failed");
+    CHECK(pthread_barrier_init(&cycles_done, NULL, 2) == 0, "pthread_barrier_init failed");
+    CHECK(pthread_create(&thread, NULL, serving_thread, compiled) == 0, "pthread_create failed");
+    pthread_barrier_wait(&cycles_done);
+    call_error = serving_cycles(compiled);
+    pthread_barrier_wait(&cycles_done);
     CHECK(pthread_join(thread, &thread_failure) == 0, "pthread_join failed");
+    pthread_barrier_destroy(&cycles_done);
     CHECK(thread_failure == NULL, "in a thread: %s", (const char *)thread_failure);
-    CHECK(serving_cycles(compiled) == NULL, "in the main thread after the thread");
+    CHECK(call_error == NULL, "in the main thread, the other thread still alive: %s", call_error);
     printf("under a limit with room for one plugin: %d plugins from a compiled plugin in a "
            "thread, then %d in the main thread\n",
            SERVING_CYCLES, SERVING_CYCLES);
