@@ -7,7 +7,9 @@
  * filled (freed memories are reused most recent first). The same runs again in a forked child,
  * growing to 16 pages, farther than the parent ever did: its resets must look at its own pages,
  * since a child that asked about its parent's would find nothing written there and leave its
- * own writes in place. */
+ * own writes in place. Last, the same rounds with plugins made by extism_plugin_new, whose
+ * instances take the slots of the instance pool (D13): a slot whose previous instance grew its
+ * memory starts the next one just as clean. */
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,13 +18,20 @@
 #define ROUNDS 40
 #define INITIAL_PAGES 1
 
-/* One round; false (with a message) on any difference from a fresh instance. With `far`, the
- * memory grows to 16 pages, else to 8, 9 or 10. */
+/* grow_fill.wasm, for plugins made with extism_plugin_new. */
+static uint8_t *wasm;
+static size_t wasm_len;
+
+/* One round; false (with a message) on any difference from a fresh instance. The plugin is
+ * made from `compiled`, or with extism_plugin_new when it is NULL. With `far`, the memory
+ * grows to 16 pages, else to 8, 9 or 10. */
 static bool round_trip(const ExtismCompiledPlugin *compiled, int round, bool far) {
     int failed = 0;
     char *errmsg = NULL;
     int32_t rc;
-    ExtismPlugin *plugin = extism_plugin_new_from_compiled(compiled, &errmsg);
+    ExtismPlugin *plugin = compiled != NULL
+                               ? extism_plugin_new_from_compiled(compiled, &errmsg)
+                               : extism_plugin_new(wasm, wasm_len, NULL, 0, false, &errmsg);
     CHECK(plugin != NULL, "round %d: %s", round, text_or_null(errmsg));
     rc = extism_plugin_call(plugin, "size", NULL, 0);
     CHECK(rc == INITIAL_PAGES, "round %d: memory.size is %d pages, expected %d", round, rc,
@@ -102,7 +111,14 @@ int main(void) {
 
     /* And the parent again, unaffected. */
     CHECK(rounds(compiled, false), "rounds in the parent after the fork");
-    printf("%d rounds each in the parent, a forked child and the parent again\n", ROUNDS);
+
+    /* The instance pool's slots. */
+    wasm = read_file(plugin_path("grow_fill.wasm"), &wasm_len);
+    CHECK(wasm != NULL, "grow_fill.wasm cannot be read");
+    CHECK(rounds(NULL, false), "rounds with extism_plugin_new");
+    printf("%d rounds each in the parent, a forked child, the parent again, and with "
+           "extism_plugin_new\n",
+           ROUNDS);
 cleanup:
     for (int i = 0; i < 2; i++) {
         if (verdict_pipe[i] >= 0) {
@@ -110,5 +126,6 @@ cleanup:
         }
     }
     extism_compiled_plugin_free(compiled);
+    free(wasm);
     return failed ? EXIT_FAILURE : 0;
 }
