@@ -50,7 +50,6 @@ use std::mem::ManuallyDrop;
 use std::os::fd::AsRawFd;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 use wasmtime::{LinearMemory, MemoryCreator, MemoryType};
 
@@ -284,25 +283,64 @@ fn round_up_to_page(len: usize) -> usize {
         .unwrap_or(usize::MAX - page + 1)
 }
 
-/// The memories kept for reuse in this process, how many it keeps, and whether threads keep
-/// stashes of their own.
+/// The memories kept for reuse in this process, behind a pthread mutex (which race detectors
+/// such as helgrind see, as they do not see std's futex-based locks: a region handed from one
+/// thread to another through this list would otherwise look like a race on its pages).
 struct Idle {
-    regions: Mutex<Vec<Region>>,
+    lock: std::cell::UnsafeCell<libc::pthread_mutex_t>,
+    kept: std::cell::UnsafeCell<Kept>,
+}
+
+/// What [`Idle`]'s lock guards.
+struct Kept {
+    regions: Vec<Region>,
+    /// How many regions are kept at most.
     cap: usize,
-    stashes: bool,
+}
+
+// SAFETY: `kept` is only reached through `Idle::with`, under the mutex.
+unsafe impl Sync for Idle {}
+// SAFETY: the mutex is not tied to a thread while unlocked (it is only moved before first use),
+// and the regions are `Send`.
+unsafe impl Send for Idle {}
+
+impl Idle {
+    /// Runs `f` on the kept regions, under the lock; unlocked however `f` ends.
+    fn with<R>(&self, f: impl FnOnce(&mut Kept) -> R) -> R {
+        struct Unlock<'a>(&'a Idle);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                // SAFETY: locked by this thread in `with`.
+                unsafe { libc::pthread_mutex_unlock(self.0.lock.get()) };
+            }
+        }
+        // SAFETY: a default mutex, initialised statically, never destroyed; locked here and
+        // unlocked by `Unlock` on the same thread.
+        unsafe { libc::pthread_mutex_lock(self.lock.get()) };
+        let _unlock = Unlock(self);
+        // SAFETY: the lock is held, so no other reference to `kept` exists.
+        let kept = unsafe { &mut *self.kept.get() };
+        // The cap is set under the lock, by the first thread to look, so that every thread
+        // reads it after a lock (and a race detector sees why the value is there).
+        if kept.cap == 0 {
+            kept.cap = idle_cap();
+        }
+        f(kept)
+    }
 }
 
 static IDLE: PerProcess<Idle> = PerProcess::new();
 
 fn idle() -> &'static Idle {
     let started = IDLE.get_or_start(|| {
-        Ok::<_, std::convert::Infallible>(Idle {
-            regions: Mutex::new(Vec::new()),
-            cap: idle_cap(),
-            stashes: rustix::process::getrlimit(rustix::process::Resource::As)
-                .current
-                .is_none(),
-        })
+        let idle = Idle {
+            lock: std::cell::UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER),
+            kept: std::cell::UnsafeCell::new(Kept {
+                regions: Vec::new(),
+                cap: 0,
+            }),
+        };
+        Ok::<_, std::convert::Infallible>(idle)
     });
     match started {
         Ok(idle) => idle,
@@ -337,15 +375,7 @@ fn take(minimum: usize) -> std::io::Result<Region> {
         .try_with(|stash| best_fit(&mut stash.borrow_mut(), wanted))
         .ok()
         .flatten();
-    let kept = stashed.or_else(|| {
-        best_fit(
-            &mut idle()
-                .regions
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            wanted,
-        )
-    });
+    let kept = stashed.or_else(|| idle().with(|kept| best_fit(&mut kept.regions, wanted)));
     match kept {
         Some(region) => Ok(region),
         None => Region::reserve(RESERVATION),
@@ -384,7 +414,7 @@ fn give_back(mut region: Region, used: usize) {
     let mut region = Some(region);
     // When the thread is ending and its stash is gone, `region` is left for the process-wide
     // list.
-    if idle().stashes {
+    if stashes() {
         let _ = STASH.try_with(|stash| {
             let mut stash = stash.borrow_mut();
             if stash.len() < STASHED_PER_THREAD {
@@ -399,17 +429,36 @@ fn give_back(mut region: Region, used: usize) {
 
 /// Keeps a reset region in the process-wide list, or unmaps it when enough are kept already.
 fn keep(region: Region) {
-    let idle = idle();
-    let mut regions = idle
-        .regions
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if regions.len() < idle.cap {
-        regions.push(region);
-        return;
+    let unwanted = idle().with(|kept| {
+        if kept.regions.len() < kept.cap {
+            kept.regions.push(region);
+            None
+        } else {
+            Some(region)
+        }
+    });
+    // Unmapped outside the lock.
+    drop(unwanted);
+}
+
+/// Whether this thread keeps a stash: not under an address-space limit (`RLIMIT_AS`, as it was
+/// at the thread's first look).
+fn stashes() -> bool {
+    thread_local! {
+        static STASHES: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
     }
-    drop(regions);
-    drop(region);
+    STASHES
+        .try_with(|cell| match cell.get() {
+            Some(known) => known,
+            None => {
+                let unlimited = rustix::process::getrlimit(rustix::process::Resource::As)
+                    .current
+                    .is_none();
+                cell.set(Some(unlimited));
+                unlimited
+            }
+        })
+        .unwrap_or(false)
 }
 
 /// `/proc/self/pagemap` of this process, opened at its first use in each process.
