@@ -12,10 +12,11 @@
 //! instead ([`serving`], again with and without fuel): compiled code checks each memory access
 //! against the memory's current size, and memories come from `linear_memory`, which keeps
 //! them for reuse, so that a fresh plugin per request changes nothing in the memory map
-//! however its memory grows (docs/abi.md D15). The kernel module is compiled once per engine, and user modules are
-//! kept in memory by a fingerprint and a copy of their bytes, so creating a plugin again from
-//! the same bytes costs a comparison and a link. Compiled code is also kept on disk
-//! (`disk_cache`).
+//! however its memory grows (docs/abi.md D15).
+//!
+//! The kernel module is compiled once per engine, and user modules are kept in memory by a
+//! fingerprint and a copy of their bytes, so creating a plugin again from the same bytes costs
+//! a comparison and a link. Compiled code is also kept on disk (`disk_cache`).
 //!
 //! Compilation runs in a thread pool of this library's ([`compile_pool`]) rather than rayon's
 //! global one, which wasmtime would use otherwise: a pool can be started again in a forked
@@ -49,6 +50,7 @@ pub(crate) struct Runtime {
     pub(crate) kernel: InstancePre<StoreData>,
     pub(crate) kernel_module: Module,
     fuel: bool,
+    /// How instances get their memories, and how compiled code bounds accesses.
     kind: Kind,
     /// WASI preview1, defined once and cloned into each compiled plugin's linker.
     wasi_linker: OnceLock<Result<Linker<StoreData>>>,

@@ -403,8 +403,8 @@ fn best_fit(regions: &mut Vec<Region>, wanted: usize) -> Option<Region> {
     Some(regions.swap_remove(best))
 }
 
-/// Resets a freed memory's region (of which it used `used` bytes) and keeps it, or unmaps it when it cannot be reset, is not
-/// of the kept size, or enough are kept already.
+/// Resets a freed memory's region (of which it used `used` bytes) and keeps it, or unmaps it
+/// when it cannot be reset, is not of the kept size, or enough are kept already.
 fn give_back(mut region: Region, used: usize) {
     if region.reserved != RESERVATION || !region.reset(used) {
         return;
