@@ -56,8 +56,8 @@ thread_local! {
 /// armed.
 static CANCELS: AtomicUsize = AtomicUsize::new(0);
 /// The engines whose epoch the ticker advances: one per configuration, so at most pooled, on
-/// demand and serving, each with and without fuel. Filled without a lock, so that a fork in the middle
-/// of a tick leaves nothing locked in the child.
+/// demand and serving, each with and without fuel. Filled without a lock, so that a fork in
+/// the middle of a tick leaves nothing locked in the child.
 static ENGINES: [OnceLock<Engine>; MAX_ENGINES] = [const { OnceLock::new() }; MAX_ENGINES];
 const MAX_ENGINES: usize = 6;
 /// How many engines have taken a place in [`ENGINES`].
