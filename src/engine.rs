@@ -106,49 +106,44 @@ static STARTING: Mutex<()> = Mutex::new(());
 
 /// The runtime for plugins with (`fuel`) or without fuel metering.
 pub(crate) fn runtime(fuel: bool) -> Result<&'static Runtime> {
-    let cell = &PRIMARY[usize::from(fuel)];
-    if let Some(runtime) = cell.get() {
-        return Ok(runtime);
-    }
-    let _starting = STARTING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(runtime) = cell.get() {
-        return Ok(runtime);
-    }
-    let pooled = PoolSize::from_env(&SLOT_LIMITS).and_then(|size| {
-        Runtime::new(fuel, Allocation::Pool(size))
-            .inspect_err(|err| {
-                tracing::debug!(
-                    target: "extism::engine",
-                    "no pool of {} instance slots: {err}; instances are allocated on demand",
-                    size.slots
-                )
-            })
-            .ok()
-    });
-    let runtime = match pooled {
-        Some(runtime) => keep(runtime)?,
-        None => start_on_demand(fuel)?,
-    };
-    Ok(cell.get_or_init(|| runtime))
+    start_once(&PRIMARY[usize::from(fuel)], || {
+        let pooled = PoolSize::from_env(&SLOT_LIMITS).and_then(|size| {
+            Runtime::new(fuel, Allocation::Pool(size))
+                .inspect_err(|err| {
+                    tracing::debug!(
+                        target: "extism::engine",
+                        "no pool of {} instance slots: {err}; instances are allocated on demand",
+                        size.slots
+                    )
+                })
+                .ok()
+        });
+        match pooled {
+            Some(runtime) => keep(runtime),
+            None => start_on_demand(fuel),
+        }
+    })
 }
 
 /// The runtime with the same settings as [`runtime`] that allocates every instance on demand.
 pub(crate) fn on_demand(fuel: bool) -> Result<&'static Runtime> {
-    if let Some(runtime) = ON_DEMAND[usize::from(fuel)].get() {
-        return Ok(runtime);
-    }
-    let _starting = STARTING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    start_on_demand(fuel)
+    start_once(&ON_DEMAND[usize::from(fuel)], || start_on_demand(fuel))
 }
 
 /// The runtime for plugins made from a compiled plugin, with (`fuel`) or without fuel
 /// metering: memories kept for reuse, accesses checked against the current size.
 pub(crate) fn serving(fuel: bool) -> Result<&'static Runtime> {
-    let cell = &SERVING[usize::from(fuel)];
+    start_once(&SERVING[usize::from(fuel)], || {
+        keep(Runtime::new(fuel, Allocation::Serving)?)
+    })
+}
+
+/// The runtime in `cell`, started by `start` while [`STARTING`] is held if no thread has
+/// started it yet. An error from `start` leaves `cell` empty, for the next call to try again.
+fn start_once(
+    cell: &OnceLock<&'static Runtime>,
+    start: impl FnOnce() -> Result<&'static Runtime>,
+) -> Result<&'static Runtime> {
     if let Some(runtime) = cell.get() {
         return Ok(runtime);
     }
@@ -158,7 +153,7 @@ pub(crate) fn serving(fuel: bool) -> Result<&'static Runtime> {
     if let Some(runtime) = cell.get() {
         return Ok(runtime);
     }
-    let runtime = keep(Runtime::new(fuel, Allocation::Serving)?)?;
+    let runtime = start()?;
     Ok(cell.get_or_init(|| runtime))
 }
 

@@ -27,22 +27,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/extism-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 
-failures=0
-pass() { echo "ok    $1"; }
-fail() { echo "FAIL  $1"; failures=$((failures + 1)); }
-# check DESCRIPTION COMMAND...: runs the command quietly and records the outcome.
-check() {
-  local description=$1
-  shift
-  if "$@" >"$work/last.log" 2>&1; then pass "$description"; else fail "$description"; sed 's/^/      /' "$work/last.log"; fi
-}
-# same DESCRIPTION GOT WANT
-same() {
-  if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
-# pkg-config ends its output with a space.
-pc() { pkg-config "$@" | sed 's/[[:space:]]*$//'; }
-needed_libs() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+# shellcheck source=tests/install/checks.sh
+source "$root/tests/install/checks.sh"
 
 # Configured with the default prefix and installed with --prefix, so the files must not
 # depend on the configure-time prefix.

@@ -45,20 +45,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/extism-release-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 
-failures=0
-pass() { echo "ok    $1"; }
-fail() { echo "FAIL  $1"; failures=$((failures + 1)); }
-# check DESCRIPTION COMMAND...: runs the command quietly and records the outcome.
-check() {
-  local description=$1
-  shift
-  if "$@" >"$work/last.log" 2>&1; then pass "$description"; else fail "$description"; sed 's/^/      /' "$work/last.log"; fi
-}
-# same DESCRIPTION GOT WANT
-same() {
-  if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
-needed_libs() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+# shellcheck source=tests/install/checks.sh
+source "$root/tests/install/checks.sh"
 soname() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'; }
 
 echo "== checksum"
@@ -91,7 +79,6 @@ for member in "$work"/unpacked/*; do
   esac
 done
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
-pc() { pkg-config "$@" | sed 's/[[:space:]]*$//'; }
 same "extism version" "$(pc --modversion extism)" "$version"
 same "extism-static version" "$(pc --modversion extism-static)" "$version"
 same "prefix" "$(pc --variable=prefix extism)" "$prefix"
